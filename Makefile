@@ -1,0 +1,88 @@
+# lethe - data-minimisation and retention scanner.
+#   make deps   install missing Debian packages (apt-get update once if needed)
+#   make        build ./lethe
+#   make demo   deps + build + scan the bundled fixtures
+#   make test   deps + build + every test, then again under ASan+UBSan
+#   make bench  throughput benchmark (prints figures; not a test)
+#   make install PREFIX=/usr/local
+
+PREFIX   ?= /usr/local
+CC       ?= cc
+OPT      ?= -O2 -g
+CFLAGS_W := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
+            -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
+CPPFLAGS += -Iinclude -I/usr/include/postgresql
+LIBS     := -lcsv -lpcre2-8 -lyaml -ljansson -larchive -lpq -lz -lpthread
+ifneq ($(wildcard /usr/include/isa-l/igzip_lib.h),)
+  CPPFLAGS += -DLT_HAVE_ISAL=1
+  LIBS     += -lisal
+endif
+
+# Debian packages the project needs (build, tests, benchmarks).
+DEB_PKGS := build-essential pkg-config libcsv-dev libpcre2-dev libpq-dev \
+            zlib1g-dev libyaml-dev libjansson-dev libarchive-dev \
+            libcmocka-dev libisal-dev postgresql postgresql-client python3 \
+            gzip zip unzip time
+
+SRC      := $(sort $(wildcard src/*.c src/*/*.c))
+LIB_SRC  := $(filter-out src/main.c src/cmd_%.c,$(SRC))
+OBJ      := $(SRC:%.c=build/rel/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=build/rel/%.o)
+ASAN_OBJ := $(SRC:%.c=build/asan/%.o)
+ASAN_LIB := $(LIB_SRC:%.c=build/asan/%.o)
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/rel/tests/%)
+UNIT_ASAN:= $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+.PHONY: all deps demo test test-quick unit cli bench accuracy install clean
+
+all: lethe
+
+lethe: $(OBJ)
+	$(CC) $(OPT) -o $@ $^ $(LIBS)
+
+build/rel/%.o: %.c $(wildcard include/lethe/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(CFLAGS_W) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/asan/%.o: %.c $(wildcard include/lethe/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(CFLAGS_W) $(CPPFLAGS) -c -o $@ $<
+
+build/lethe-asan: $(ASAN_OBJ)
+	$(CC) $(SAN) -o $@ $^ $(LIBS)
+
+build/rel/tests/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(OPT) $(CFLAGS_W) $(CPPFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS) -lcmocka
+
+build/asan/tests/%: tests/unit/%.c $(ASAN_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -O1 -g $(SAN) $(CFLAGS_W) $(CPPFLAGS) -o $@ $< $(ASAN_LIB) $(LIBS) -lcmocka
+
+deps:
+	@sh tools/deps.sh $(DEB_PKGS)
+
+demo: deps
+	@$(MAKE) --no-print-directory lethe
+	./lethe scan fixtures/demo
+
+# The whole suite, then once more under AddressSanitizer + UBSan.
+test: deps
+	@$(MAKE) --no-print-directory lethe build/lethe-asan $(UNIT_BIN) $(UNIT_ASAN)
+	@sh tests/run.sh
+
+bench: deps lethe
+	@sh bench/bench.sh
+
+install: lethe
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/lethe/patterns \
+	  $(DESTDIR)$(PREFIX)/share/lethe/policies $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 lethe $(DESTDIR)$(PREFIX)/bin/lethe
+	install -m 644 patterns/*.yaml $(DESTDIR)$(PREFIX)/share/lethe/patterns/
+	-install -m 644 policies/*.yaml $(DESTDIR)$(PREFIX)/share/lethe/policies/ 2>/dev/null
+	install -m 644 man/lethe.1 $(DESTDIR)$(PREFIX)/share/man/man1/lethe.1
+
+clean:
+	rm -rf build lethe

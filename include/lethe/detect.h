@@ -1,0 +1,199 @@
+/*
+ * detect.h - pattern packs, validators, matching, column profiles and the
+ * per-source scan (module: detect).
+ *
+ * A packset is loaded and compiled once (libyaml, PCRE2 with JIT) and then
+ * shared read-only by every thread.  Each thread owns a matcher (its PCRE2
+ * match data and JIT stack) and its profiles; profiles are merged after the
+ * join.  Nothing locks on the per-cell path.
+ *
+ * Ownership: lt_packset_free frees a packset and every string it returned.
+ * Strings in lt_detector_info live as long as the packset.
+ */
+#ifndef LETHE_DETECT_H
+#define LETHE_DETECT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lethe/err.h"
+#include "lethe/source.h"
+#include "lethe/text.h"
+#include "lethe/util.h"
+
+/* ---- validators (pure functions, thread-safe) ----------------------------- */
+enum lt_valid {
+	LT_VALID_NO = 0,   /* not this type */
+	LT_VALID_WEAK = 1, /* well formed, accepted without a checksum (a KR RRN
+	                    * issued since Oct 2020; a foreigner RRN passing
+	                    * only the alternative rule) */
+	LT_VALID_OK = 2,   /* accepted; checksum passed where there is one */
+};
+/* Each takes the matched text (separators allowed as the type writes them)
+ * and judges it. */
+enum lt_valid lt_valid_sg_nric(const char *s, size_t n);
+enum lt_valid lt_valid_kr_rrn(const char *s, size_t n);
+enum lt_valid lt_valid_luhn_card(const char *s, size_t n); /* Luhn + IIN */
+enum lt_valid lt_valid_email(const char *s, size_t n);
+enum lt_valid lt_valid_sg_phone(const char *s, size_t n);
+enum lt_valid lt_valid_kr_phone(const char *s, size_t n);
+bool lt_luhn(const char *digits, size_t n); /* digits only */
+
+/* Looks a validator up by its pack name ("sg_nric").  NULL when unknown. */
+typedef enum lt_valid (*lt_validator_fn)(const char *s, size_t n);
+lt_validator_fn lt_validator_find(const char *name, bool *has_checksum);
+
+/* ---- packs ---------------------------------------------------------------- */
+struct lt_detector_info {
+	const char *id;          /* "sg.nric" */
+	const char *name;        /* "Singapore NRIC/FIN" */
+	const char *category;    /* "national_id" */
+	const char *sensitivity; /* "high" | "medium" | "low" */
+	const char *pack;        /* pack name, "sg" */
+	const char *pack_path;   /* file it came from */
+	const char *validator;   /* validator name or NULL */
+	bool has_checksum;       /* the validator verifies a check digit */
+	bool needs_header;       /* weak shape: medium+ only with a header hint */
+	bool cell_scope;         /* pattern must cover the whole cell */
+	enum lt_mask_style mask; /* how samples are masked */
+	size_t n_match, n_reject;/* example counts */
+};
+
+struct lt_packset;
+/* Loads every *.yaml in dir (sorted by name), or only the named packs when
+ * n_only > 0.  A bad pack (YAML error, unknown key, bad regex, unknown
+ * validator or category, duplicate id) is an error naming file, line and
+ * column. */
+int lt_packset_load(const char *dir, const char *const *only, size_t n_only,
+		    struct lt_packset **out, struct lt_err *err);
+void lt_packset_free(struct lt_packset *ps);
+size_t lt_packset_count(const struct lt_packset *ps);
+const struct lt_detector_info *lt_packset_info(const struct lt_packset *ps,
+					       size_t det);
+/* Index of a detector id, or -1. */
+long lt_packset_find(const struct lt_packset *ps, const char *id);
+
+/* Column-name hint for detector det: +1 the header suggests this type, -1
+ * it suggests something else (order_no, sku), 0 neither. */
+int lt_header_hint(const struct lt_packset *ps, size_t det, const char *name);
+
+/* Runs every example of every detector.  cb is called once per example
+ * (ok = behaved as the pack says); the example is passed masked.  Returns
+ * the number of failures. */
+typedef void (*lt_selftest_fn)(void *ctx, const struct lt_detector_info *d,
+			       bool is_match_example, const char *masked,
+			       bool ok);
+size_t lt_packset_selftest(const struct lt_packset *ps, lt_selftest_fn cb,
+			   void *ctx);
+
+/* ---- matching ------------------------------------------------------------- */
+enum lt_hit_level {
+	LT_HIT_SHAPE = 1, /* pattern matched, validator said no */
+	LT_HIT_WEAK = 2,  /* accepted without checksum (see LT_VALID_WEAK) */
+	LT_HIT_VALID = 3, /* accepted */
+};
+struct lt_hit {
+	uint16_t det;   /* detector index */
+	uint8_t level;  /* enum lt_hit_level: the best seen in the cell */
+	uint8_t whole;  /* the value spans the whole cell (trimmed) */
+	uint32_t off;   /* the best value's offset and length in the cell */
+	uint32_t len;
+};
+
+struct lt_matcher;
+struct lt_matcher *lt_matcher_new(const struct lt_packset *ps);
+void lt_matcher_free(struct lt_matcher *m);
+/* Runs the detectors enabled[det] != 0 (all when enabled is NULL) over one
+ * UTF-8 cell; a cheap prefilter skips detectors that cannot apply.  Writes
+ * at most one hit per detector into hits; returns how many. */
+size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
+		     const uint8_t *enabled, struct lt_hit *hits, size_t cap);
+
+/* ---- column profiles ------------------------------------------------------ */
+enum lt_confidence { LT_CONF_NONE = 0, LT_CONF_LOW, LT_CONF_MEDIUM, LT_CONF_HIGH };
+const char *lt_confidence_name(enum lt_confidence c);
+int lt_confidence_parse(const char *s, enum lt_confidence *out);
+
+#define LT_MAX_SAMPLES 3
+struct lt_finding {
+	size_t det;            /* detector index in the packset */
+	enum lt_confidence confidence;
+	uint64_t checked;      /* non-empty cells examined */
+	uint64_t matched;      /* cells with an accepted value (weak or valid) */
+	uint64_t valid;        /* of which checksum-valid (or no checksum) */
+	uint64_t shape;        /* cells whose pattern matched at all */
+	uint64_t whole;        /* cells where the accepted value is the cell */
+	double ratio;          /* matched / checked */
+	uint64_t distinct;     /* HyperLogLog estimate of distinct values */
+	bool free_text;        /* values embedded in longer text */
+	int header_hint;       /* -1, 0, +1 */
+	size_t n_samples;
+	char samples[LT_MAX_SAMPLES][96]; /* masked */
+};
+
+struct lt_column {
+	char *name;            /* header (escaped for reports) */
+	size_t index;          /* 0-based position */
+	uint64_t non_empty;
+	struct lt_finding *findings; /* best first */
+	size_t n_findings;
+};
+
+struct lt_profile;
+/* A profile of one table: ncols named columns (more appear as colN when rows
+ * are longer).  Owned by one thread until merged. */
+struct lt_profile *lt_profile_new(const struct lt_packset *ps,
+				  const char *const *names, size_t ncols);
+void lt_profile_free(struct lt_profile *p);
+void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
+		    const struct lt_field *fields, size_t n);
+/* Adds from's counts into into (same packset, same header). */
+void lt_profile_merge(struct lt_profile *into, const struct lt_profile *from);
+/* Computes verdicts.  Returns columns that have at least one finding at
+ * min_conf or above, findings sorted strongest first.  Caller frees with
+ * lt_columns_free. */
+void lt_profile_verdicts(const struct lt_profile *p, enum lt_confidence min_conf,
+			 struct lt_column **out, size_t *n_out);
+void lt_columns_free(struct lt_column *c, size_t n);
+
+/* ---- scanning one source --------------------------------------------------- */
+struct lt_scan_opts {
+	uint64_t sample_rows;      /* 0 = all rows (files); pg default applied
+	                            * by the caller */
+	bool full;
+	char delimiter;            /* 0 = sniff */
+	bool no_header;
+	size_t max_field;          /* 0 = 32 MiB */
+	enum lt_encoding encoding; /* LT_ENC_AUTO = detect */
+	bool encoding_strict;
+	enum lt_confidence min_conf; /* LOW with --all, else MEDIUM */
+	int statement_timeout_ms;
+};
+
+struct lt_source_result {
+	const struct lt_source *src;  /* borrowed from the source list */
+	enum lt_source_status status;
+	char error[600];              /* when ERROR or SKIPPED: the reason */
+	const char *container;        /* "plain", "gzip", ... (static) */
+	const char *encoding;         /* "utf-8", ... (static) */
+	char delimiter;
+	uint64_t bytes;               /* uncompressed bytes read */
+	uint64_t rows_scanned;        /* data rows (header excluded) */
+	int64_t rows_estimated;       /* -1 when unknown */
+	bool sampled;
+	uint64_t encoding_errors;
+	uint64_t ragged_rows;         /* rows whose field count != header's */
+	size_t n_columns_total;       /* columns in the source */
+	struct lt_column *columns;    /* with findings */
+	size_t n_columns;
+};
+
+/* Scans one source with matcher m (owned by the calling thread).  Always
+ * fills *out (status ERROR with the reason on failure). */
+void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *m,
+		    const struct lt_source *src, const struct lt_scan_opts *o,
+		    struct lt_source_result *out);
+void lt_source_result_release(struct lt_source_result *r);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * util.h - allocation, growable buffers, atomic output files, masking,
+ * hashing, HyperLogLog and the worker pool (module: util).
+ *
+ * Ownership: lt_buf owns its data (lt_buf_release frees it).  lt_afile owns
+ * its temporary file until commit or abort.  Nothing here is domain
+ * specific except masking styles, which know only character classes.
+ */
+#ifndef LETHE_UTIL_H
+#define LETHE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "lethe/err.h"
+
+/* ---- allocation: failure is fatal and states the size ------------------ */
+void *lt_xmalloc(size_t n);
+void *lt_xcalloc(size_t n, size_t size);       /* overflow checked */
+void *lt_xrealloc(void *p, size_t n);
+void *lt_xreallocarray(void *p, size_t n, size_t size); /* overflow checked */
+char *lt_xstrdup(const char *s);
+char *lt_xstrndup(const char *s, size_t n);
+char *lt_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- growable byte buffer with a cap ----------------------------------- */
+struct lt_buf {
+	char *data;  /* NUL-terminated when len < cap (always kept so) */
+	size_t len;  /* bytes used */
+	size_t cap;  /* bytes allocated */
+	size_t max;  /* growth cap; 0 = unlimited */
+};
+void lt_buf_init(struct lt_buf *b, size_t max);
+/* Appends n bytes.  Returns 0, or -1 when the cap would be exceeded
+ * (buffer unchanged). */
+int lt_buf_append(struct lt_buf *b, const void *p, size_t n);
+int lt_buf_putc(struct lt_buf *b, char c);
+void lt_buf_reset(struct lt_buf *b);  /* len = 0, keeps memory */
+void lt_buf_release(struct lt_buf *b);
+
+/* ---- atomic output: temp file in the same directory, fsync, rename ------ */
+struct lt_afile;
+/* Opens a temporary file beside path.  path "-" means stdout (commit only
+ * flushes and checks).  The temporary is removed on abort, on exit and on
+ * SIGINT/SIGTERM/SIGHUP. */
+int lt_afile_open(const char *path, struct lt_afile **out, struct lt_err *err);
+FILE *lt_afile_fp(struct lt_afile *af);
+/* Flushes, fsyncs, renames into place, frees af.  On failure removes the
+ * temporary, frees af and returns -1. */
+int lt_afile_commit(struct lt_afile *af, struct lt_err *err);
+void lt_afile_abort(struct lt_afile *af);   /* NULL is a no-op */
+
+/* ---- masking ------------------------------------------------------------ */
+/* How a value is shown in samples.  Letters and digits become U+2022 '•'
+ * except the parts the style keeps; separators are kept. */
+enum lt_mask_style {
+	LT_MASK_DEFAULT,   /* keep the last 2 alphanumerics */
+	LT_MASK_ID,        /* keep a leading letter and the last 3 (S•••••67D) */
+	LT_MASK_PHONE,     /* keep a leading +CC and the last 4 */
+	LT_MASK_EMAIL,     /* first char of local part, •••, @domain */
+	LT_MASK_CARD,      /* keep the last 4 digits */
+	LT_MASK_ALL,       /* keep nothing but separators */
+};
+/* Writes a masked copy of v[0..n) into out (NUL-terminated, truncated to
+ * cap).  Never copies more than the style keeps.  Returns strlen(out). */
+size_t lt_mask(enum lt_mask_style style, const char *v, size_t n, char *out,
+	       size_t cap);
+
+/* ---- hashing and HyperLogLog -------------------------------------------- */
+uint64_t lt_hash64(const void *p, size_t n);
+
+#define LT_HLL_P 12
+#define LT_HLL_M (1u << LT_HLL_P)
+struct lt_hll {
+	uint8_t reg[LT_HLL_M]; /* max rank per bucket */
+};
+void lt_hll_init(struct lt_hll *h);
+void lt_hll_add(struct lt_hll *h, uint64_t hash);
+void lt_hll_merge(struct lt_hll *into, const struct lt_hll *from);
+uint64_t lt_hll_estimate(const struct lt_hll *h);
+
+/* ---- worker pool --------------------------------------------------------- */
+/* Runs fn(ctx, job, worker) for job in [0, njobs) on nthreads threads
+ * (worker in [0, nthreads)).  Jobs are handed out in index order; the
+ * caller stores results by job index, so output order never depends on
+ * nthreads.  Returns when all jobs are done. */
+typedef void (*lt_pool_fn)(void *ctx, size_t job, unsigned worker);
+void lt_pool_run(unsigned nthreads, size_t njobs, lt_pool_fn fn, void *ctx);
+unsigned lt_online_cpus(void);
+
+/* ---- misc ---------------------------------------------------------------- */
+/* Escapes a byte string for reports: valid UTF-8 kept, other bytes and '%'
+ * as %XX.  Returns a new string. */
+char *lt_name_escape(const char *s);
+/* Formats n with thousands separators into buf ("52,000"). */
+char *lt_fmt_count(uint64_t n, char *buf, size_t cap);
+/* UTC time as "2026-11-22T10:00:00Z". */
+char *lt_fmt_time(int64_t epoch, char *buf, size_t cap);
+
+#endif
