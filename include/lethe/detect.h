@@ -110,6 +110,24 @@ void lt_matcher_free(struct lt_matcher *m);
 size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
 		     const uint8_t *enabled, struct lt_hit *hits, size_t cap);
 
+/* ---- detect-internal: the compiled form of one detector -------------------
+ * Shared by src/detect/pack.c (which builds it) and src/detect/match.c
+ * (which runs it); other modules use the API above.  pcre2.h stays out of
+ * this header, hence the void pointer. */
+struct lt_det_rt {
+	const void *re;           /* pcre2_code *: UTF, ASCII \d; anchored at
+	                           * both ends when cell_scope */
+	lt_validator_fn validate; /* NULL: the pattern alone accepts */
+	bool cell_scope;          /* match only the trimmed cell, whole */
+	uint32_t min_len;         /* value bytes at least (pack min_length,
+	                           * raised to PCRE2's minimum match length) */
+	uint32_t max_len;         /* value bytes at most; 0 = unbounded */
+	uint32_t min_digits;      /* ASCII digits the cell must hold */
+	uint8_t require[16];      /* ASCII bytes the cell must hold (bit set) */
+};
+/* The compiled detector det (< lt_packset_count).  Lives as long as ps. */
+const struct lt_det_rt *lt_packset_rt(const struct lt_packset *ps, size_t det);
+
 /* ---- column profiles ------------------------------------------------------ */
 enum lt_confidence { LT_CONF_NONE = 0, LT_CONF_LOW, LT_CONF_MEDIUM, LT_CONF_HIGH };
 const char *lt_confidence_name(enum lt_confidence c);
@@ -146,6 +164,8 @@ struct lt_profile;
 struct lt_profile *lt_profile_new(const struct lt_packset *ps,
 				  const char *const *names, size_t ncols);
 void lt_profile_free(struct lt_profile *p);
+/* Columns seen so far (header plus any colN added by longer rows). */
+size_t lt_profile_ncols(const struct lt_profile *p);
 void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 		    const struct lt_field *fields, size_t n);
 /* Adds from's counts into into (same packset, same header). */

@@ -1,0 +1,399 @@
+/*
+ * profile.c - per-column accumulators and verdicts.
+ *
+ * Data flow: parser -> (cells) -> lt_profile_row -> lt_match_cell -> counts
+ * per (column, detector) -> lt_profile_verdicts -> findings with a
+ * confidence.  A profile belongs to one thread; profiles of the same table
+ * made by several threads are merged after the join (counts add, sketches
+ * merge), so results do not depend on how the work was split.
+ *
+ * Verdicts (the thresholds are stated in the README):
+ *   shape   = cells where the pattern matched at all
+ *   matched = cells holding a value the validator accepts (weak or valid)
+ *   valid   = cells holding a checksum-valid value
+ *   q = matched/shape  (share of look-alike shapes that are real)
+ *   c = valid/shape    (share passing the checksum, for checksum types)
+ *   r = matched/checked
+ * A look-alike column (SKUs shaped like NRICs) has q near chance (1 in 11
+ * to 1 in 26), a real column q near 1, whatever r is; free text has a small
+ * r and a high q.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lethe/detect.h"
+
+struct acc {
+	uint64_t shape, matched, valid, whole, excl;
+	struct lt_hll *hll;        /* allocated on the first accepted value */
+	size_t n_samples;
+	char samples[LT_MAX_SAMPLES][96];
+};
+
+struct col {
+	char *name;
+	uint64_t non_empty;
+	int8_t *hint;              /* per detector */
+	struct acc *acc;           /* per detector */
+};
+
+struct lt_profile {
+	const struct lt_packset *ps;
+	size_t ndet;
+	struct col *cols;
+	size_t ncols, cap;
+	struct lt_hit *hits;       /* scratch, ndet entries */
+	uint8_t *cat_seen;         /* scratch per detector */
+};
+
+static void col_init(struct lt_profile *p, struct col *c, const char *name)
+{
+	c->name = lt_xstrdup(name);
+	c->non_empty = 0;
+	c->hint = lt_xcalloc(p->ndet, sizeof *c->hint);
+	c->acc = lt_xcalloc(p->ndet, sizeof *c->acc);
+	for (size_t d = 0; d < p->ndet; d++)
+		c->hint[d] = (int8_t)lt_header_hint(p->ps, d, name);
+}
+
+static void add_col(struct lt_profile *p, const char *name)
+{
+	if (p->ncols == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->cols = lt_xreallocarray(p->cols, p->cap, sizeof *p->cols);
+	}
+	col_init(p, &p->cols[p->ncols++], name);
+}
+
+struct lt_profile *lt_profile_new(const struct lt_packset *ps,
+				  const char *const *names, size_t ncols)
+{
+	struct lt_profile *p = lt_xcalloc(1, sizeof *p);
+
+	p->ps = ps;
+	p->ndet = lt_packset_count(ps);
+	p->hits = lt_xcalloc(p->ndet ? p->ndet : 1, sizeof *p->hits);
+	p->cat_seen = lt_xcalloc(p->ndet ? p->ndet : 1, 1);
+	for (size_t i = 0; i < ncols; i++)
+		add_col(p, names[i]);
+	return p;
+}
+
+void lt_profile_free(struct lt_profile *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->ncols; i++) {
+		for (size_t d = 0; d < p->ndet; d++)
+			free(p->cols[i].acc[d].hll);
+		free(p->cols[i].acc);
+		free(p->cols[i].hint);
+		free(p->cols[i].name);
+	}
+	free(p->cols);
+	free(p->hits);
+	free(p->cat_seen);
+	free(p);
+}
+
+/* Canonical form for distinct counting: ASCII letters upper-cased, digits,
+ * '@' and '.', non-ASCII bytes; separators dropped.  So "S1234567d" and
+ * "s1234567D", "9123 4567" and "9123-4567" count once. */
+static uint64_t value_hash(const char *v, size_t n)
+{
+	char buf[256];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < sizeof buf; i++) {
+		unsigned char c = (unsigned char)v[i];
+		if (c >= 'a' && c <= 'z')
+			buf[k++] = (char)(c - 32);
+		else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			 c == '@' || c == '.' || c >= 0x80)
+			buf[k++] = (char)c;
+	}
+	return lt_hash64(buf, k);
+}
+
+static int is_blank(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+			return 0;
+	return 1;
+}
+
+static void add_sample(const struct lt_detector_info *di, struct acc *a,
+		       const char *v, size_t n)
+{
+	char m[96];
+
+	if (a->n_samples >= LT_MAX_SAMPLES)
+		return;
+	lt_mask(di->mask, v, n, m, sizeof m);
+	for (size_t i = 0; i < a->n_samples; i++)
+		if (strcmp(a->samples[i], m) == 0)
+			return;
+	memcpy(a->samples[a->n_samples++], m, sizeof m);
+}
+
+void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
+		    const struct lt_field *fields, size_t n)
+{
+	while (p->ncols < n) {
+		char name[32];
+		snprintf(name, sizeof name, "col%zu", p->ncols + 1);
+		add_col(p, name);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const char *cell = fields[i].p;
+		size_t len = fields[i].n, nh;
+		struct col *c = &p->cols[i];
+
+		if (len == 0 || is_blank(cell, len))
+			continue;
+		c->non_empty++;
+		nh = lt_match_cell(m, cell, len, NULL, p->hits, p->ndet);
+		for (size_t h = 0; h < nh; h++) {
+			const struct lt_hit *hit = &p->hits[h];
+			struct acc *a = &c->acc[hit->det];
+
+			a->shape++;
+			if (hit->level < LT_HIT_WEAK)
+				continue;
+			a->matched++;
+			if (hit->level == LT_HIT_VALID)
+				a->valid++;
+			if (hit->whole)
+				a->whole++;
+			if (!a->hll) {
+				a->hll = lt_xmalloc(sizeof *a->hll);
+				lt_hll_init(a->hll);
+			}
+			lt_hll_add(a->hll, value_hash(cell + hit->off, hit->len));
+			add_sample(lt_packset_info(p->ps, hit->det), a,
+				   cell + hit->off, hit->len);
+		}
+		/* exclusive: the only accepted detector of its category here */
+		for (size_t h = 0; h < nh; h++) {
+			const struct lt_detector_info *dh;
+			int alone = 1;
+
+			if (p->hits[h].level < LT_HIT_WEAK)
+				continue;
+			dh = lt_packset_info(p->ps, p->hits[h].det);
+			for (size_t g = 0; g < nh && alone; g++) {
+				if (g == h || p->hits[g].level < LT_HIT_WEAK)
+					continue;
+				if (strcmp(lt_packset_info(p->ps, p->hits[g].det)->category,
+					   dh->category) == 0)
+					alone = 0;
+			}
+			if (alone)
+				c->acc[p->hits[h].det].excl++;
+		}
+	}
+}
+
+void lt_profile_merge(struct lt_profile *into, const struct lt_profile *from)
+{
+	while (into->ncols < from->ncols)
+		add_col(into, from->cols[into->ncols].name);
+	for (size_t i = 0; i < from->ncols; i++) {
+		struct col *ci = &into->cols[i];
+		const struct col *cf = &from->cols[i];
+
+		ci->non_empty += cf->non_empty;
+		for (size_t d = 0; d < into->ndet; d++) {
+			struct acc *a = &ci->acc[d];
+			const struct acc *b = &cf->acc[d];
+
+			a->shape += b->shape;
+			a->matched += b->matched;
+			a->valid += b->valid;
+			a->whole += b->whole;
+			a->excl += b->excl;
+			if (b->hll) {
+				if (!a->hll) {
+					a->hll = lt_xmalloc(sizeof *a->hll);
+					lt_hll_init(a->hll);
+				}
+				lt_hll_merge(a->hll, b->hll);
+			}
+			for (size_t s = 0; s < b->n_samples &&
+			     a->n_samples < LT_MAX_SAMPLES; s++) {
+				int dup = 0;
+				for (size_t t = 0; t < a->n_samples; t++)
+					dup |= !strcmp(a->samples[t], b->samples[s]);
+				if (!dup)
+					memcpy(a->samples[a->n_samples++],
+					       b->samples[s], sizeof b->samples[s]);
+			}
+		}
+	}
+}
+
+/* The confidence rules; see the file comment and the README. */
+static enum lt_confidence judge(const struct lt_detector_info *di,
+				const struct acc *a, uint64_t checked, int hint)
+{
+	double q, c, r;
+	enum lt_confidence conf;
+
+	if (a->matched == 0)
+		return LT_CONF_NONE;
+	q = (double)a->matched / (double)a->shape;
+	c = (double)a->valid / (double)a->shape;
+	r = checked ? (double)a->matched / (double)checked : 0;
+
+	if (di->has_checksum) {
+		if (q >= 0.8 && c >= 0.5 && (a->valid >= 3 || hint > 0))
+			conf = LT_CONF_HIGH;
+		else if (q >= 0.8 && a->matched >= 3 && r >= 0.5)
+			conf = hint > 0 ? LT_CONF_HIGH : LT_CONF_MEDIUM;
+		else if (q >= 0.5 && (a->matched >= 2 || hint > 0))
+			conf = LT_CONF_MEDIUM;
+		else
+			conf = LT_CONF_LOW;
+	} else {
+		if (q >= 0.8 && r >= 0.5 && a->matched >= 3)
+			conf = LT_CONF_HIGH;
+		else if (hint > 0 && q >= 0.6 && r >= 0.2 && a->matched >= 2)
+			conf = LT_CONF_HIGH;
+		else if (q >= 0.5 && a->matched >= 5)
+			conf = LT_CONF_MEDIUM;
+		else if (q >= 0.5 && hint > 0 && a->matched >= 1)
+			conf = LT_CONF_MEDIUM;
+		else
+			conf = LT_CONF_LOW;
+		if (di->needs_header && hint <= 0 && conf > LT_CONF_LOW)
+			conf = LT_CONF_LOW;
+	}
+	if (hint < 0 && conf > LT_CONF_LOW)
+		conf--;
+	return conf;
+}
+
+static int finding_cmp(const void *x, const void *y)
+{
+	const struct lt_finding *a = x, *b = y;
+
+	if (a->confidence != b->confidence)
+		return a->confidence > b->confidence ? -1 : 1;
+	if (a->matched != b->matched)
+		return a->matched > b->matched ? -1 : 1;
+	return a->det < b->det ? -1 : a->det > b->det;
+}
+
+void lt_profile_verdicts(const struct lt_profile *p, enum lt_confidence min_conf,
+			 struct lt_column **out, size_t *n_out)
+{
+	struct lt_column *cols = NULL;
+	size_t n = 0;
+
+	if (min_conf < LT_CONF_LOW)
+		min_conf = LT_CONF_LOW;
+	for (size_t i = 0; i < p->ncols; i++) {
+		const struct col *c = &p->cols[i];
+		struct lt_finding *f = NULL;
+		size_t nf = 0;
+
+		for (size_t d = 0; d < p->ndet; d++) {
+			const struct acc *a = &c->acc[d];
+			const struct lt_detector_info *di = lt_packset_info(p->ps, d);
+			enum lt_confidence conf = judge(di, a, c->non_empty, c->hint[d]);
+			struct lt_finding *x;
+
+			if (conf < min_conf)
+				continue;
+			f = lt_xreallocarray(f, nf + 1, sizeof *f);
+			x = &f[nf++];
+			memset(x, 0, sizeof *x);
+			x->det = d;
+			x->confidence = conf;
+			x->checked = c->non_empty;
+			x->matched = a->matched;
+			x->valid = a->valid;
+			x->shape = a->shape;
+			x->whole = a->whole;
+			x->ratio = c->non_empty ? (double)a->matched / (double)c->non_empty : 0;
+			x->distinct = a->hll ? lt_hll_estimate(a->hll) : 0;
+			if (x->distinct > a->matched)
+				x->distinct = a->matched;
+			x->free_text = a->whole * 2 < a->matched;
+			x->header_hint = c->hint[d];
+			x->n_samples = a->n_samples;
+			memcpy(x->samples, a->samples, sizeof x->samples);
+		}
+		/* A finding that (almost) never matched a cell on its own, while a
+		 * stronger one of the same category did, is the same values seen
+		 * by a more generic detector: drop it. */
+		for (size_t k = 0; k < nf; k++) {
+			const struct acc *ak = &c->acc[f[k].det];
+			const char *cat = lt_packset_info(p->ps, f[k].det)->category;
+			int drop = 0;
+
+			for (size_t j = 0; j < nf && !drop; j++) {
+				if (j == k || strcmp(lt_packset_info(p->ps, f[j].det)->category, cat))
+					continue;
+				if (finding_cmp(&f[j], &f[k]) < 0 &&
+				    ak->excl * 20 < ak->matched && ak->excl < 3)
+					drop = 1;
+			}
+			f[k].confidence = drop ? LT_CONF_NONE : f[k].confidence;
+		}
+		{
+			size_t w = 0;
+			for (size_t k = 0; k < nf; k++)
+				if (f[k].confidence != LT_CONF_NONE)
+					f[w++] = f[k];
+			nf = w;
+		}
+		if (nf == 0) {
+			free(f);
+			continue;
+		}
+		qsort(f, nf, sizeof *f, finding_cmp);
+		cols = lt_xreallocarray(cols, n + 1, sizeof *cols);
+		cols[n].name = lt_name_escape(c->name);
+		cols[n].index = i;
+		cols[n].non_empty = c->non_empty;
+		cols[n].findings = f;
+		cols[n].n_findings = nf;
+		n++;
+	}
+	*out = cols;
+	*n_out = n;
+}
+
+void lt_columns_free(struct lt_column *c, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(c[i].name);
+		free(c[i].findings);
+	}
+	free(c);
+}
+
+size_t lt_profile_ncols(const struct lt_profile *p)
+{
+	return p->ncols;
+}
+
+const char *lt_confidence_name(enum lt_confidence c)
+{
+	static const char *const names[] = { "none", "low", "medium", "high" };
+
+	return (unsigned)c < 4 ? names[c] : "none";
+}
+
+int lt_confidence_parse(const char *s, enum lt_confidence *out)
+{
+	for (int c = LT_CONF_LOW; c <= LT_CONF_HIGH; c++)
+		if (strcmp(s, lt_confidence_name(c)) == 0) {
+			*out = c;
+			return 0;
+		}
+	return -1;
+}

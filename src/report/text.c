@@ -1,0 +1,201 @@
+/*
+ * text.c - the text inventory: what a person reads first.  One line per
+ * column holding personal data, grouped by source, strongest evidence
+ * first, then what it adds up to.  No raw values; colour only when asked
+ * (a terminal without NO_COLOR).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lethe/report.h"
+
+#define SRC_W 46
+
+/* Display width of UTF-8 text: East Asian wide characters count 2. */
+static size_t dwidth(const char *s)
+{
+	size_t w = 0;
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		if (*p < 0x80) {
+			w++;
+			p++;
+		} else if (*p < 0xE0) {
+			w++;
+			p += 2;
+		} else if (*p < 0xF0) {
+			unsigned cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) |
+				      (p[2] & 0x3Fu);
+			w += (cp >= 0x1100 && cp <= 0x115F) ||
+			     (cp >= 0x2E80 && cp <= 0xA4CF) ||
+			     (cp >= 0xAC00 && cp <= 0xD7A3) ||
+			     (cp >= 0xF900 && cp <= 0xFAFF) ||
+			     (cp >= 0xFF00 && cp <= 0xFF60) ? 2 : 1;
+			p += 3;
+		} else {
+			w += 2;
+			p += 4;
+		}
+		for (; *p && (*p & 0xC0) == 0x80; p++)
+			; /* stray continuation bytes */
+	}
+	return w;
+}
+
+static void pad(FILE *fp, const char *s, size_t width)
+{
+	size_t w = dwidth(s);
+
+	fputs(s, fp);
+	for (; w < width; w++)
+		fputc(' ', fp);
+}
+
+/* "~51,000": two significant figures, as an estimate should be shown. */
+static char *approx(uint64_t n, char *buf, size_t cap)
+{
+	uint64_t scale = 1;
+	char tmp[40];
+
+	while (n / scale >= 100)
+		scale *= 10;
+	n = (n + scale / 2) / scale * scale;
+	snprintf(buf, cap, "~%s", lt_fmt_count(n, tmp, sizeof tmp));
+	return buf;
+}
+
+static const char *conf_color(enum lt_confidence c)
+{
+	switch (c) {
+	case LT_CONF_HIGH: return "\033[1;31m";
+	case LT_CONF_MEDIUM: return "\033[33m";
+	default: return "\033[2m";
+	}
+}
+
+struct tally {
+	const char *cat;
+	size_t n;
+};
+
+int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
+{
+	struct tally cats[32];
+	size_t ncats = 0, nsrc_pd = 0, ncols = 0, nerr = 0, nskip = 0, name_w = 6;
+
+	for (size_t i = 0; i < inv->n; i++)
+		for (size_t c = 0; c < inv->results[i].n_columns; c++) {
+			size_t w = dwidth(inv->results[i].columns[c].name);
+			if (w > name_w)
+				name_w = w < 28 ? w : 28;
+		}
+	for (size_t i = 0; i < inv->n; i++) {
+		const struct lt_source_result *r = &inv->results[i];
+		char a[40], b[40], line[128];
+
+		pad(fp, r->src->name, SRC_W);
+		fputc(' ', fp);
+		if (r->status == LT_STATUS_SKIPPED) {
+			fprintf(fp, "skipped: %s\n", r->error);
+			nskip++;
+			continue;
+		}
+		if (r->status == LT_STATUS_ERROR) {
+			fprintf(fp, "%serror: %s%s\n", inv->color ? "\033[1;31m" : "",
+				r->error, inv->color ? "\033[0m" : "");
+			nerr++;
+		}
+		if (r->status == LT_STATUS_OK || r->rows_scanned) {
+			if (r->status == LT_STATUS_ERROR)
+				pad(fp, "", SRC_W + 1);
+			if (r->sampled && r->rows_estimated > 0)
+				snprintf(line, sizeof line, "%s of %s rows (sampled)",
+					 lt_fmt_count(r->rows_scanned, a, sizeof a),
+					 approx((uint64_t)r->rows_estimated, b, sizeof b));
+			else
+				snprintf(line, sizeof line, "%s rows%s",
+					 lt_fmt_count(r->rows_scanned, a, sizeof a),
+					 r->sampled ? " (sampled)" : "");
+			fprintf(fp, "%12s", line);
+			if (r->n_columns == 0)
+				fputs("   no personal data", fp);
+			fputc('\n', fp);
+		}
+		if (r->encoding_errors)
+			fprintf(fp, "  warning: %s invalid bytes replaced (%s)\n",
+				lt_fmt_count(r->encoding_errors, a, sizeof a), r->encoding);
+		if (r->ragged_rows)
+			fprintf(fp, "  warning: %s rows with a different number of fields than the header\n",
+				lt_fmt_count(r->ragged_rows, a, sizeof a));
+		if (r->n_columns)
+			nsrc_pd++;
+		for (size_t c = 0; c < r->n_columns; c++) {
+			const struct lt_column *col = &r->columns[c];
+			int counted = 0;
+
+			for (size_t k = 0; k < col->n_findings; k++) {
+				const struct lt_finding *f = &col->findings[k];
+				const struct lt_detector_info *di = lt_packset_info(inv->ps, f->det);
+				char frac[64], pct[16], dist[48];
+
+				fputs("  ", fp);
+				pad(fp, k == 0 ? col->name : "", name_w);
+				fputs("  ", fp);
+				pad(fp, di->id, 15);
+				if (inv->color)
+					fputs(conf_color(f->confidence), fp);
+				pad(fp, lt_confidence_name(f->confidence), 7);
+				if (inv->color)
+					fputs("\033[0m", fp);
+				snprintf(frac, sizeof frac, "%s/%s",
+					 lt_fmt_count(f->matched, a, sizeof a),
+					 lt_fmt_count(f->checked, b, sizeof b));
+				snprintf(pct, sizeof pct, "%.1f%%", f->ratio * 100.0);
+				if (f->free_text)
+					snprintf(dist, sizeof dist, "free text");
+				else
+					snprintf(dist, sizeof dist, "%s distinct",
+						 approx(f->distinct, a, sizeof a));
+				fprintf(fp, " %15s %6s  %-18s", frac, pct, dist);
+				if (f->n_samples)
+					fprintf(fp, " %s", f->samples[0]);
+				fputc('\n', fp);
+				if (f->confidence >= LT_CONF_MEDIUM) {
+					size_t t;
+					counted = 1;
+					for (t = 0; t < ncats; t++)
+						if (!strcmp(cats[t].cat, di->category))
+							break;
+					if (t == ncats && ncats < 32)
+						cats[ncats++] = (struct tally){ di->category, 0 };
+					if (t < ncats)
+						cats[t].n++;
+				}
+			}
+			ncols += (size_t)counted;
+		}
+	}
+	fputc('\n', fp);
+	if (nsrc_pd == 0) {
+		fprintf(fp, "%zu source%s scanned, no personal data found.\n",
+			inv->n, inv->n == 1 ? "" : "s");
+	} else {
+		fprintf(fp, "%zu of %zu source%s with personal data, %zu column%s",
+			nsrc_pd, inv->n, inv->n == 1 ? "" : "s", ncols,
+			ncols == 1 ? "" : "s");
+		for (size_t t = 0; t < ncats; t++)
+			fprintf(fp, "%s %s %zu", t ? "," : ":", cats[t].cat, cats[t].n);
+		fputs(".\n", fp);
+	}
+	if (nskip)
+		fprintf(fp, "%zu source%s skipped.\n", nskip, nskip == 1 ? "" : "s");
+	if (nerr)
+		fprintf(fp, "%zu source%s could not be read (exit 3).\n", nerr,
+			nerr == 1 ? "" : "s");
+	if (ferror(fp))
+		return lt_err_set(err, LT_E_IO, NULL, 0, "cannot write report: %s",
+				  strerror(errno));
+	return 0;
+}
