@@ -111,11 +111,17 @@ size_t lt_mask(enum lt_mask_style style, const char *v, size_t n, char *out,
 		keep_last = 2;
 		break;
 	}
-	/* Never show more than half of the secret characters. */
-	while (keep_first + keep_last > total / 2 && (keep_first || keep_last)) {
-		if (keep_last)
+	/* Never show more than half of the secret characters (a phone's
+	 * country code is not secret), and nothing of very short values. */
+	if (total < 4) {
+		keep_first = keep_last = 0;
+	} else {
+		size_t cc = style == LT_MASK_PHONE ? keep_first : 0;
+		while (keep_first + keep_last - cc > (total - cc) / 2 &&
+		       keep_last) {
 			keep_last--;
-		else
+		}
+		while (keep_first + keep_last > total / 2 + cc && keep_first)
 			keep_first--;
 	}
 	for (i = 0; i < n;) {
