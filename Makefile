@@ -12,7 +12,7 @@ OPT      ?= -O2 -g
 CFLAGS_W := -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow \
             -Wstrict-prototypes -Wmissing-prototypes -Wno-unused-parameter
 CPPFLAGS += -Iinclude -I/usr/include/postgresql
-LIBS     := -lcsv -lpcre2-8 -lyaml -ljansson -larchive -lpq -lz -lpthread
+LIBS     := -lcsv -lpcre2-8 -lyaml -ljansson -larchive -lpq -lz -lpthread -lm
 ifneq ($(wildcard /usr/include/isa-l/igzip_lib.h),)
   CPPFLAGS += -DLT_HAVE_ISAL=1
   LIBS     += -lisal
