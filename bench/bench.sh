@@ -1,0 +1,69 @@
+#!/bin/sh
+# make bench: throughput of lethe against the tools users would reach for,
+# on a deterministic customers export (bench/gen_bench.py).  Prints MB/s of
+# uncompressed data and lethe's peak RSS.  A benchmark, not a test.
+#   BENCH_MB=1024 (size of the export), BENCH_DIR=bench/data, BENCH_RUNS=2
+set -eu
+cd "$(dirname "$0")/.."
+MB=${BENCH_MB:-1024}
+DIR=${BENCH_DIR:-bench/data}
+RUNS=${BENCH_RUNS:-2}
+CPUS=$(nproc)
+mkdir -p "$DIR"
+CSV="$DIR/customers-${MB}MB.csv"
+GZ="$CSV.gz"
+if [ ! -s "$CSV" ]; then
+	echo "generating $CSV ..." >&2
+	python3 bench/gen_bench.py "$CSV.tmp" "$MB" && mv "$CSV.tmp" "$CSV"
+fi
+if [ ! -s "$GZ" ]; then
+	echo "compressing $GZ ..." >&2
+	gzip -c "$CSV" > "$GZ.tmp" && mv "$GZ.tmp" "$GZ"
+fi
+BYTES=$(stat -c %s "$CSV")
+cat "$CSV" > /dev/null; cat "$GZ" > /dev/null   # warm the page cache
+
+# The four detector regexes, in ripgrep's syntax (no look-behind): NRIC,
+# email, SG phone, card; ASCII word boundaries.
+RG_ARGS="--count-matches -e (?-u:\b)[STFGM][0-9]{7}[A-Z](?-u:\b) -e [A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,} -e (?-u:\b)(?:\+65[ -]?)?[3689][0-9]{3}[ -]?[0-9]{4}(?-u:\b) -e (?-u:\b)[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{1,7}(?-u:\b)"
+
+best=""
+# run LABEL CMD...: best wall time of RUNS runs; sets SECS and RSS_KB
+run() {
+	label=$1; shift
+	SECS=""; RSS_KB=0
+	i=0
+	while [ $i -lt "$RUNS" ]; do
+		/usr/bin/time -f "%e %M" -o "$DIR/.time" sh -c "$*" > /dev/null 2> "$DIR/.err" || {
+			echo "bench: '$label' failed:" >&2; tail -3 "$DIR/.err" >&2; }
+		read -r s k < "$DIR/.time" || true
+		if [ -z "$SECS" ] || awk "BEGIN{exit !($s < $SECS)}"; then SECS=$s; fi
+		[ "$k" -gt "$RSS_KB" ] && RSS_KB=$k
+		i=$((i + 1))
+	done
+	MBS=$(awk "BEGIN{ s=$SECS; if (s < 0.001) s = 0.001; printf \"%.0f\", $BYTES/1048576/s }")
+	printf '%-40s %8s s %8s MB/s %8s MB RSS\n' "$label" "$SECS" "$MBS" "$((RSS_KB / 1024))"
+	eval "MBS_$2=$MBS" 2>/dev/null || true
+}
+
+echo "lethe bench: $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB customers export, 15 columns; $CPUS cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
+printf '%-40s %10s %13s %15s\n' "what" "time" "throughput" "peak RSS"
+run "cat" "cat '$CSV'";                                   CAT=$MBS
+run "gzip -dc" "gzip -dc '$GZ'";                          GZIP=$MBS
+if command -v rg > /dev/null; then
+	run "rg --count-matches (4 regexes)" "rg $RG_ARGS '$CSV'";   RG=$MBS
+	run "rg -z --count-matches (on .gz)" "rg -z $RG_ARGS '$GZ'"; RGZ=$MBS
+else
+	RG=0; RGZ=0; echo "(ripgrep not installed: make deps installs it)"
+fi
+run "lethe scan -j1 (plain)" "./lethe scan -q -f json -j1 '$CSV'";        L1=$MBS; R1=$RSS_KB
+run "lethe scan -j$CPUS (plain)" "./lethe scan -q -f json -j$CPUS '$CSV'"; LN=$MBS; RN=$RSS_KB
+run "lethe scan -j1 (gzip)" "./lethe scan -q -f json -j1 '$GZ'";          G1=$MBS
+run "lethe scan -j$CPUS (gzip)" "./lethe scan -q -f json -j$CPUS '$GZ'";   GN=$MBS; RG_RSS=$RSS_KB
+echo
+awk "BEGIN{
+  printf \"lethe/ripgrep (plain, all cores vs rg):   %.2f\n\", ($RG>0)?$LN/$RG:0;
+  printf \"lethe/rg -z (gzip, all cores vs rg -z):   %.2f\n\", ($RGZ>0)?$GN/$RGZ:0;
+  printf \"lethe/gzip -dc (gzip, all cores):         %.2f\n\", ($GZIP>0)?$GN/$GZIP:0;
+}"
+echo "peak RSS: -j1 $((R1 / 1024)) MB, -j$CPUS $((RN / 1024)) MB (plain), $((RG_RSS / 1024)) MB (gzip)"
