@@ -62,6 +62,7 @@ static const char usage_text[] =
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -120,25 +121,72 @@ struct job_ctx {
 	const struct lt_scan_opts *opts;
 	bool pg_sample_set;        /* --sample given */
 	struct lt_matcher **matchers;
+	unsigned nmatchers;
 	struct lt_source_result *results;
+	bool *big;                 /* per source: scanned by the block pipeline */
 	atomic_size_t done;
 };
+
+/* Large sources get every worker (block pipeline), one after another; the
+ * others are scanned whole, several at a time. */
+static bool is_big(const struct lt_source *src, const struct lt_scan_opts *o)
+{
+	struct stat st;
+
+	switch (src->kind) {
+	case LT_SRC_STDIN:
+		return true;
+	case LT_SRC_POSTGRES:
+		return o->full;
+	case LT_SRC_FILE:
+		return src->status == LT_STATUS_OK && stat(src->path, &st) == 0 &&
+		       S_ISREG(st.st_mode) && st.st_size >= (8 << 20);
+	default:
+		return false;
+	}
+}
+
+static void source_opts(const struct job_ctx *ctx, const struct lt_source *src,
+			struct lt_scan_opts *o)
+{
+	*o = *ctx->opts;
+	if (src->kind == LT_SRC_POSTGRES) {
+		if (o->full)
+			o->sample_rows = 0;
+		else if (!ctx->pg_sample_set)
+			o->sample_rows = 10000;
+	}
+}
 
 static void scan_job(void *vctx, size_t job, unsigned worker)
 {
 	struct job_ctx *ctx = vctx;
 	const struct lt_source *src = &ctx->sources->items[job];
-	struct lt_scan_opts o = *ctx->opts;
+	struct lt_scan_opts o;
 
-	if (src->kind == LT_SRC_POSTGRES) {
-		if (o.full)
-			o.sample_rows = 0;
-		else if (!ctx->pg_sample_set)
-			o.sample_rows = 10000;
-	}
-	lt_scan_source(ctx->ps, ctx->matchers[worker], src, &o,
+	if (ctx->big[job])
+		return;
+	source_opts(ctx, src, &o);
+	o.parallel = false;
+	lt_scan_source(ctx->ps, &ctx->matchers[worker], 1, src, &o,
 		       &ctx->results[job]);
 	atomic_fetch_add(&ctx->done, 1);
+}
+
+static void scan_big(struct job_ctx *ctx)
+{
+	for (size_t i = 0; i < ctx->sources->n; i++) {
+		const struct lt_source *src = &ctx->sources->items[i];
+		struct lt_scan_opts o;
+
+		if (!ctx->big[i])
+			continue;
+		source_opts(ctx, src, &o);
+		o.parallel = true;
+		lt_scan_source(ctx->ps, ctx->matchers, ctx->nmatchers, src, &o,
+			       &ctx->results[i]);
+		atomic_fetch_add(&ctx->done, 1);
+	}
 }
 
 struct progress {
@@ -306,9 +354,15 @@ int cmd_scan(int argc, char **argv)
 		struct lt_afile *af = NULL;
 		FILE *fp;
 
-		if (nw > sources.n)
+		size_t nbig = 0;
+
+		ctx.big = lt_xcalloc(sources.n ? sources.n : 1, sizeof *ctx.big);
+		for (size_t i = 0; i < sources.n; i++)
+			nbig += (ctx.big[i] = is_big(&sources.items[i], &o));
+		if (nbig == 0 && nw > sources.n)
 			nw = sources.n ? (unsigned)sources.n : 1;
 		ctx.matchers = lt_xcalloc(nw, sizeof *ctx.matchers);
+		ctx.nmatchers = nw;
 		for (unsigned i = 0; i < nw; i++)
 			ctx.matchers[i] = lt_matcher_new(ps);
 		ctx.results = lt_xcalloc(sources.n ? sources.n : 1, sizeof *ctx.results);
@@ -316,7 +370,9 @@ int cmd_scan(int argc, char **argv)
 		atomic_init(&prog.stop, 0);
 		if (prog_on && pthread_create(&ptid, NULL, progress_thread, &prog) != 0)
 			prog_on = false;
-		lt_pool_run(nw, sources.n, scan_job, &ctx);
+		scan_big(&ctx);
+		if (nbig < sources.n)
+			lt_pool_run(nw, sources.n, scan_job, &ctx);
 		if (prog_on) {
 			atomic_store(&prog.stop, 1);
 			pthread_join(ptid, NULL);
@@ -324,6 +380,7 @@ int cmd_scan(int argc, char **argv)
 		for (unsigned i = 0; i < nw; i++)
 			lt_matcher_free(ctx.matchers[i]);
 		free(ctx.matchers);
+		free(ctx.big);
 
 		for (size_t i = 0; i < sources.n; i++) {
 			const struct lt_source_result *r = &ctx.results[i];

@@ -189,6 +189,8 @@ struct lt_scan_opts {
 	bool encoding_strict;
 	enum lt_confidence min_conf; /* LOW with --all, else MEDIUM */
 	int statement_timeout_ms;
+	bool parallel;             /* large source: use the block pipeline with
+	                            * all matchers (ignored with sample_rows) */
 };
 
 struct lt_source_result {
@@ -209,11 +211,14 @@ struct lt_source_result {
 	size_t n_columns;
 };
 
-/* Scans one source with matcher m (owned by the calling thread).  Always
- * fills *out (status ERROR with the reason on failure). */
-void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *m,
-		    const struct lt_source *src, const struct lt_scan_opts *o,
-		    struct lt_source_result *out);
+/* Scans one source.  m[0..nm) are matchers owned by the caller: the
+ * sequential path uses m[0] on the calling thread; with o->parallel the
+ * block pipeline starts nm worker threads, one per matcher.  Results are
+ * the same either way.  Always fills *out (status ERROR with the reason on
+ * failure). */
+void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
+		    unsigned nm, const struct lt_source *src,
+		    const struct lt_scan_opts *o, struct lt_source_result *out);
 void lt_source_result_release(struct lt_source_result *r);
 
 #endif

@@ -27,7 +27,8 @@
 struct acc {
 	uint64_t shape, matched, valid, whole, excl;
 	struct lt_hll *hll;        /* allocated on the first accepted value */
-	size_t n_samples;
+	size_t n_samples;          /* kept: the values of smallest hash */
+	uint64_t sample_hash[LT_MAX_SAMPLES];
 	char samples[LT_MAX_SAMPLES][96];
 };
 
@@ -124,18 +125,78 @@ static int is_blank(const char *s, size_t n)
 	return 1;
 }
 
+/* Keeps the LT_MAX_SAMPLES values of smallest hash, sorted by hash: which
+ * samples a column shows is then the same whatever order rows, blocks or
+ * shards arrive in, so merged results equal one pass. */
+static void keep_sample(struct acc *a, uint64_t h, const char *masked)
+{
+	size_t i, pos;
+
+	for (i = 0; i < a->n_samples; i++) {
+		if (a->sample_hash[i] == h)
+			return;
+		if (strcmp(a->samples[i], masked) == 0) {
+			/* same masked form: keep the smaller hash */
+			if (a->sample_hash[i] <= h)
+				return;
+			for (size_t j = i; j + 1 < a->n_samples; j++) {
+				a->sample_hash[j] = a->sample_hash[j + 1];
+				memcpy(a->samples[j], a->samples[j + 1], sizeof a->samples[j]);
+			}
+			a->n_samples--;
+			break;
+		}
+	}
+	if (a->n_samples == LT_MAX_SAMPLES &&
+	    h >= a->sample_hash[LT_MAX_SAMPLES - 1])
+		return;
+	for (pos = 0; pos < a->n_samples && a->sample_hash[pos] < h; pos++)
+		;
+	if (a->n_samples < LT_MAX_SAMPLES)
+		a->n_samples++;
+	for (i = a->n_samples - 1; i > pos; i--) {
+		a->sample_hash[i] = a->sample_hash[i - 1];
+		memcpy(a->samples[i], a->samples[i - 1], sizeof a->samples[i]);
+	}
+	a->sample_hash[pos] = h;
+	snprintf(a->samples[pos], sizeof a->samples[pos], "%s", masked);
+}
+
 static void add_sample(const struct lt_detector_info *di, struct acc *a,
-		       const char *v, size_t n)
+		       uint64_t h, const char *v, size_t n)
 {
 	char m[96];
 
-	if (a->n_samples >= LT_MAX_SAMPLES)
-		return;
+	if (a->n_samples == LT_MAX_SAMPLES &&
+	    h >= a->sample_hash[LT_MAX_SAMPLES - 1])
+		return;   /* the common case: no masking work */
 	lt_mask(di->mask, v, n, m, sizeof m);
-	for (size_t i = 0; i < a->n_samples; i++)
-		if (strcmp(a->samples[i], m) == 0)
-			return;
-	memcpy(a->samples[a->n_samples++], m, sizeof m);
+	keep_sample(a, h, m);
+}
+
+/* A value accepted inside a longer accepted value of another detector is
+ * part of it (the "9123 4567" inside a card number "4111 9123 4567 1111"),
+ * not a finding of its own: the longest accepted value wins. */
+static void drop_nested(struct lt_hit *hits, size_t *nh)
+{
+	size_t w = 0;
+
+	for (size_t h = 0; h < *nh; h++) {
+		const struct lt_hit *x = &hits[h];
+		bool inside = false;
+
+		for (size_t g = 0; g < *nh && !inside; g++) {
+			const struct lt_hit *y = &hits[g];
+
+			if (g == h || y->level < LT_HIT_WEAK || y->len <= x->len)
+				continue;
+			inside = x->off >= y->off &&
+				 (uint64_t)x->off + x->len <= (uint64_t)y->off + y->len;
+		}
+		if (!inside)
+			hits[w++] = *x;
+	}
+	*nh = w;
 }
 
 void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
@@ -155,9 +216,11 @@ void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 			continue;
 		c->non_empty++;
 		nh = lt_match_cell(m, cell, len, NULL, p->hits, p->ndet);
+		drop_nested(p->hits, &nh);
 		for (size_t h = 0; h < nh; h++) {
 			const struct lt_hit *hit = &p->hits[h];
 			struct acc *a = &c->acc[hit->det];
+			uint64_t vh;
 
 			a->shape++;
 			if (hit->level < LT_HIT_WEAK)
@@ -171,8 +234,9 @@ void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 				a->hll = lt_xmalloc(sizeof *a->hll);
 				lt_hll_init(a->hll);
 			}
-			lt_hll_add(a->hll, value_hash(cell + hit->off, hit->len));
-			add_sample(lt_packset_info(p->ps, hit->det), a,
+			vh = value_hash(cell + hit->off, hit->len);
+			lt_hll_add(a->hll, vh);
+			add_sample(lt_packset_info(p->ps, hit->det), a, vh,
 				   cell + hit->off, hit->len);
 		}
 		/* exclusive: the only accepted detector of its category here */
@@ -221,15 +285,8 @@ void lt_profile_merge(struct lt_profile *into, const struct lt_profile *from)
 				}
 				lt_hll_merge(a->hll, b->hll);
 			}
-			for (size_t s = 0; s < b->n_samples &&
-			     a->n_samples < LT_MAX_SAMPLES; s++) {
-				int dup = 0;
-				for (size_t t = 0; t < a->n_samples; t++)
-					dup |= !strcmp(a->samples[t], b->samples[s]);
-				if (!dup)
-					memcpy(a->samples[a->n_samples++],
-					       b->samples[s], sizeof b->samples[s]);
-			}
+			for (size_t s = 0; s < b->n_samples; s++)
+				keep_sample(a, b->sample_hash[s], b->samples[s]);
 		}
 	}
 }

@@ -1,9 +1,24 @@
 /*
  * scan.c - one source, end to end: stream -> decoder -> sniffer -> CSV
- * parser -> profile -> verdicts.  Runs on one worker thread with that
- * thread's matcher; the result is stored by the caller at the source's
- * index, so reports come out in source order whatever -j is.
+ * parser -> profiles -> verdicts.
+ *
+ * Two paths, same results:
+ *
+ *  - sequential (small files, --sample): the calling thread does it all
+ *    with one matcher and one profile.
+ *  - block pipeline (large sources): the calling thread reads, inflates and
+ *    decodes, and cuts the UTF-8 text into blocks of a few MiB at record
+ *    boundaries (quote-aware: a quoted field with newlines is never split);
+ *    worker threads parse and match blocks, each into its own profile;
+ *    profiles are merged after the join.  Counts add, sketches merge and
+ *    samples are chosen by hash, so the merged result is the same whatever
+ *    the number of workers or the order blocks finish in.
+ *
+ * Memory is bounded by the number of blocks in flight (2 per worker + 2),
+ * never by the size of the source.
  */
+#include <assert.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,36 +27,50 @@
 
 #define READ_CHUNK (1u << 20)     /* raw bytes per read */
 #define SNIFF_BYTES (64u << 10)   /* decoded text needed before sniffing */
+#define BLOCK_BYTES (4u << 20)    /* text per block */
 #define DEFAULT_MAX_FIELD ((size_t)32 << 20)
 
-struct scan {
+/* ---- shared: the row sink --------------------------------------------------- */
+
+struct sink {
 	const struct lt_packset *ps;
 	struct lt_matcher *m;
+	struct lt_profile *prof;     /* created on the header (or first row) */
 	const struct lt_scan_opts *o;
-	struct lt_profile *prof;
-	uint64_t rows;
-	uint64_t ragged;
-	size_t header_n;
-	bool header_done;
-	bool stopped;        /* sample limit reached with rows left */
+	uint64_t rows, ragged;
+	size_t header_n;             /* fields in the header */
+	char **names;                /* header names (owned by the main sink) */
+	size_t n_names;
+	bool want_header;            /* the next record is the header */
+	bool stopped;                /* --sample reached with rows left */
 };
+
+static void sink_header(struct sink *s, const struct lt_field *f, size_t n)
+{
+	const char **names = lt_xcalloc(n ? n : 1, sizeof *names);
+
+	for (size_t i = 0; i < n; i++)
+		names[i] = f[i].p;
+	s->prof = lt_profile_new(s->ps, names, n);
+	s->header_n = n;
+	s->names = lt_xcalloc(n ? n : 1, sizeof *s->names);
+	for (size_t i = 0; i < n; i++)
+		s->names[i] = lt_xstrndup(f[i].p, f[i].n);
+	s->n_names = n;
+	free(names);
+}
 
 static int on_record(void *ctx, const struct lt_field *f, size_t n,
 		     uint64_t line, uint64_t byte)
 {
-	struct scan *s = ctx;
+	struct sink *s = ctx;
 
 	(void)line;
 	(void)byte;
-	if (!s->header_done) {
-		s->header_done = true;
+	if (s->want_header) {
+		s->want_header = false;
 		if (!s->o->no_header) {
-			const char **names = lt_xcalloc(n, sizeof *names);
-			for (size_t i = 0; i < n; i++)
-				names[i] = f[i].p;
-			s->prof = lt_profile_new(s->ps, names, n);
-			s->header_n = n;
-			free(names);
+			sink_header(s, f, n);
 			return 0;
 		}
 		s->prof = lt_profile_new(s->ps, NULL, 0);
@@ -60,30 +89,226 @@ static int on_record(void *ctx, const struct lt_field *f, size_t n,
 
 static void fail(struct lt_source_result *out, const struct lt_err *e)
 {
-	char msg[sizeof out->error];
-
 	out->status = LT_STATUS_ERROR;
-	lt_err_format_short(e, msg, sizeof msg);
-	snprintf(out->error, sizeof out->error, "%s", msg);
+	lt_err_format_short(e, out->error, sizeof out->error);
 }
 
-void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *m,
-		    const struct lt_source *src, const struct lt_scan_opts *o,
-		    struct lt_source_result *out)
+/* ---- the block pipeline -------------------------------------------------- */
+
+struct block {
+	char *data;
+	size_t len, cap;
+	uint64_t line0;   /* line number of the block's first byte */
+	uint64_t byte0;   /* text offset of the block's first byte */
+	size_t seq;
+};
+
+struct pipe {
+	pthread_mutex_t mu;
+	pthread_cond_t cv_full, cv_empty, cv_free;
+	struct block **q;            /* ring of filled blocks */
+	size_t qcap, qhead, qlen;
+	struct block **freel;        /* buffers to reuse */
+	size_t nfree;
+	bool closed;
+	bool failed;                 /* a worker hit an error */
+	size_t err_seq;
+	struct lt_err err;
+	const struct lt_csv_opts *co;
+};
+
+struct worker {
+	struct pipe *p;
+	struct sink s;
+	pthread_t tid;
+	bool started;
+};
+
+static struct block *pipe_get(struct pipe *p)
 {
-	struct scan s = { .ps = ps, .m = m, .o = o };
+	struct block *b = NULL;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->qlen == 0 && !p->closed)
+		pthread_cond_wait(&p->cv_full, &p->mu);
+	if (p->qlen) {
+		b = p->q[p->qhead];
+		p->qhead = (p->qhead + 1) % p->qcap;
+		p->qlen--;
+		pthread_cond_signal(&p->cv_empty);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return b;
+}
+
+static void pipe_put(struct pipe *p, struct block *b)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->qlen == p->qcap)
+		pthread_cond_wait(&p->cv_empty, &p->mu);
+	p->q[(p->qhead + p->qlen) % p->qcap] = b;
+	p->qlen++;
+	pthread_cond_signal(&p->cv_full);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void pipe_release(struct pipe *p, struct block *b)
+{
+	pthread_mutex_lock(&p->mu);
+	b->len = 0;
+	p->freel[p->nfree++] = b;
+	pthread_cond_signal(&p->cv_free);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* A buffer for the next block (waits while all are in flight). */
+static struct block *pipe_take_free(struct pipe *p)
+{
+	struct block *b;
+
+	pthread_mutex_lock(&p->mu);
+	while (p->nfree == 0)
+		pthread_cond_wait(&p->cv_free, &p->mu);
+	b = p->freel[--p->nfree];
+	pthread_mutex_unlock(&p->mu);
+	return b;
+}
+
+static bool pipe_failed(struct pipe *p)
+{
+	bool f;
+
+	pthread_mutex_lock(&p->mu);
+	f = p->failed;
+	pthread_mutex_unlock(&p->mu);
+	return f;
+}
+
+/* Parses one block (whole records) into the sink; errors are placed at
+ * their line and byte in the whole text. */
+static int parse_block(struct sink *s, const struct lt_csv_opts *co,
+		       const struct block *b, struct lt_err *err)
+{
+	struct lt_csv *csv = lt_csv_new(co, on_record, s);
+	int rc = lt_csv_feed(csv, b->data, b->len, err);
+
+	if (rc == 0)
+		rc = lt_csv_finish(csv, err);
+	lt_csv_free(csv);
+	if (rc < 0) {
+		if (err->line)
+			err->line += b->line0 - 1;
+		if (err->has_byte)
+			err->byte += b->byte0;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	struct pipe *p = w->p;
+	struct block *b;
+	struct lt_err err;
+
+	while ((b = pipe_get(p)) != NULL) {
+		lt_err_clear(&err);
+		if (!pipe_failed(p) && parse_block(&w->s, p->co, b, &err) < 0) {
+			pthread_mutex_lock(&p->mu);
+			if (!p->failed || b->seq < p->err_seq) {
+				p->failed = true;
+				p->err_seq = b->seq;
+				p->err = err;
+			}
+			pthread_mutex_unlock(&p->mu);
+		}
+		pipe_release(p, b);
+	}
+	return NULL;
+}
+
+/* Quote-aware cut: the end of the last complete record in data[0..len),
+ * scanning from *pos with quote state *inq; 0 when there is none. */
+static size_t find_cut(const char *data, size_t len, size_t *pos, bool *inq,
+		       size_t cut)
+{
+	size_t i = *pos;
+
+	while (i < len) {
+		const char *q = memchr(data + i, '"', len - i);
+		size_t end = q ? (size_t)(q - data) : len;
+
+		if (!*inq && end > i) {
+			const char *nl = memrchr(data + i, '\n', end - i);
+			if (nl)
+				cut = (size_t)(nl - data) + 1;
+		}
+		if (!q)
+			break;
+		*inq = !*inq;
+		i = end + 1;
+	}
+	*pos = len;
+	return cut;
+}
+
+static uint64_t count_lines(const char *p, size_t n)
+{
+	uint64_t k = 0;
+	const char *e = p + n;
+
+	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+		k++;
+		p++;
+	}
+	return k;
+}
+
+/* ---- the scan ---------------------------------------------------------------- */
+
+struct reader {
+	struct lt_stream *st;
+	struct lt_decoder *dec;
+	char *raw;
+	bool first, eof;
+};
+
+/* Reads and decodes the next chunk, appending UTF-8 to text. */
+static int read_more(struct reader *r, const struct lt_source *src,
+		     struct lt_buf *text, struct lt_err *err)
+{
+	size_t n = 0;
+
+	if (lt_stream_read(r->st, r->raw, READ_CHUNK, &n, err) < 0)
+		return -1;
+	r->eof = n == 0;
+	if (r->first && n > 0) {
+		r->first = false;
+		if (lt_looks_binary(r->raw, n))
+			return lt_err_set(err, LT_E_FORMAT, src->name, 0, "not text");
+	}
+	return lt_decoder_feed(r->dec, r->raw, n, r->eof, text, err);
+}
+
+void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
+		    unsigned nm, const struct lt_source *src,
+		    const struct lt_scan_opts *o, struct lt_source_result *out)
+{
 	struct lt_stream_opts so = {
 		.sample_rows = o->sample_rows, .full = o->full,
 		.statement_timeout_ms = o->statement_timeout_ms,
 	};
-	struct lt_stream *st = NULL;
-	struct lt_decoder *dec = NULL;
-	struct lt_csv *csv = NULL;
+	struct reader rd = { .first = true };
+	struct lt_csv_opts co = { 0 };
 	struct lt_stream_info info;
 	struct lt_buf text;
 	struct lt_err err;
-	char *raw = NULL;
-	bool first = true, eof = false;
+	struct sink main_sink = { .ps = ps, .m = m[0], .o = o, .want_header = true };
+	struct worker *ws = NULL;
+	unsigned nw = 0;
+	bool parallel = nm > 0 && !o->sample_rows && o->parallel;
+
+	assert(nm >= 1);
 	int rc = 0;
 
 	memset(out, 0, sizeof *out);
@@ -92,85 +317,215 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *m,
 	out->container = "plain";
 	out->encoding = "utf-8";
 	lt_err_clear(&err);
-	lt_buf_init(&text, 0);
 	if (src->status != LT_STATUS_OK) {
 		out->status = src->status;
 		snprintf(out->error, sizeof out->error, "%s", src->reason);
 		return;
 	}
-	if (lt_stream_open(src, &so, &st, &err) < 0) {
+	if (lt_stream_open(src, &so, &rd.st, &err) < 0) {
 		fail(out, &err);
 		return;
 	}
-	raw = lt_xmalloc(READ_CHUNK);
-	dec = lt_decoder_new(o->encoding, o->encoding_strict);
-	while (!eof) {
-		size_t n = 0;
+	lt_buf_init(&text, 0);
+	rd.raw = lt_xmalloc(READ_CHUNK);
+	rd.dec = lt_decoder_new(o->encoding, o->encoding_strict);
 
-		if (lt_stream_read(st, raw, READ_CHUNK, &n, &err) < 0) {
-			rc = -1;
-			break;
-		}
-		eof = n == 0;
-		if (first && n > 0) {
-			first = false;
-			if (lt_looks_binary(raw, n)) {
-				lt_err_set(&err, LT_E_FORMAT, src->name, 0, "not text");
-				rc = -1;
+	/* Enough text to sniff the dialect. */
+	while (!rd.eof && text.len < SNIFF_BYTES && rc == 0)
+		rc = read_more(&rd, src, &text, &err);
+	co.delim = o->delimiter ? o->delimiter
+				: lt_sniff_delimiter(text.data ? text.data : "", text.len);
+	co.max_field = o->max_field ? o->max_field : DEFAULT_MAX_FIELD;
+	co.name = src->name;
+	out->delimiter = co.delim;
+
+	if (rc == 0 && !parallel) {
+		/* ---- sequential ---- */
+		struct lt_csv *csv = lt_csv_new(&co, on_record, &main_sink);
+
+		for (;;) {
+			rc = lt_csv_feed(csv, text.data ? text.data : "", text.len, &err);
+			lt_buf_reset(&text);
+			if (rc != 0 || rd.eof)
 				break;
-			}
+			if ((rc = read_more(&rd, src, &text, &err)) < 0)
+				break;
 		}
-		if (lt_decoder_feed(dec, raw, n, eof, &text, &err) < 0) {
-			rc = -1;
-			break;
-		}
-		if (!csv) {
-			struct lt_csv_opts co = { 0 };
+		if (rc == 0)
+			rc = lt_csv_finish(csv, &err);
+		lt_csv_free(csv);
+	} else if (rc == 0) {
+		/* ---- block pipeline ---- */
+		struct pipe p = { .co = &co };
+		size_t scan_pos = 0, nbufs, seq = 0, limit;
+		bool inq = false;
+		uint64_t line0 = 1, byte0 = 0;
+		struct lt_buf *pend = &text;   /* text not yet handed out */
 
-			if (text.len < SNIFF_BYTES && !eof)
+		nw = nm;
+		nbufs = 2 * (size_t)nw + 2;
+		limit = co.max_field + BLOCK_BYTES;
+		pthread_mutex_init(&p.mu, NULL);
+		pthread_cond_init(&p.cv_full, NULL);
+		pthread_cond_init(&p.cv_empty, NULL);
+		pthread_cond_init(&p.cv_free, NULL);
+		p.qcap = nbufs;
+		p.q = lt_xcalloc(nbufs, sizeof *p.q);
+		p.freel = lt_xcalloc(nbufs, sizeof *p.freel);
+		for (size_t i = 0; i < nbufs; i++)
+			p.freel[p.nfree++] = lt_xcalloc(1, sizeof(struct block));
+
+		/* The first record (the header, or with --no-header the first
+		 * row, which fixes the expected field count) is parsed here. */
+		for (;;) {
+			size_t first = 0, i;
+			bool q = false;
+
+			for (i = 0; i < pend->len; i++) {
+				if (pend->data[i] == '"') {
+					q = !q;
+				} else if (pend->data[i] == '\n' && !q) {
+					first = i + 1;
+					break;
+				}
+			}
+			if (first == 0 && !rd.eof && pend->len < limit && rc == 0) {
+				rc = read_more(&rd, src, pend, &err);
 				continue;
-			co.delim = o->delimiter ? o->delimiter
-						: lt_sniff_delimiter(text.data, text.len);
-			co.max_field = o->max_field ? o->max_field : DEFAULT_MAX_FIELD;
-			co.name = src->name;
-			out->delimiter = co.delim;
-			csv = lt_csv_new(&co, on_record, &s);
-		}
-		rc = lt_csv_feed(csv, text.data, text.len, &err);
-		lt_buf_reset(&text);
-		if (rc != 0)
+			}
+			if (rc < 0)
+				break;
+			if (first == 0)
+				first = pend->len;
+			if (first > 0) {
+				struct block hb = { .data = pend->data, .len = first,
+						    .line0 = 1, .byte0 = 0 };
+				rc = parse_block(&main_sink, &co, &hb, &err);
+				line0 += count_lines(pend->data, first);
+				byte0 += first;
+				memmove(pend->data, pend->data + first, pend->len - first);
+				pend->len -= first;
+			}
 			break;
+		}
+		if (!main_sink.prof)
+			main_sink.prof = lt_profile_new(ps, NULL, 0); /* empty source */
+		main_sink.want_header = false;
+
+		ws = lt_xcalloc(nw, sizeof *ws);
+		for (unsigned i = 0; rc == 0 && i < nw; i++) {
+			ws[i].p = &p;
+			ws[i].s = main_sink;
+			ws[i].s.m = m[i];
+			ws[i].s.rows = 0;
+			ws[i].s.ragged = 0;
+			ws[i].s.prof = lt_profile_new(ps, (const char *const *)main_sink.names,
+						      main_sink.n_names);
+			if (pthread_create(&ws[i].tid, NULL, work, &ws[i]) == 0)
+				ws[i].started = true;
+		}
+		while (rc == 0 && !pipe_failed(&p)) {
+			size_t cut;
+			struct block *b;
+
+			if (rd.eof && pend->len == 0)
+				break;
+			if (!rd.eof && pend->len < BLOCK_BYTES) {
+				rc = read_more(&rd, src, pend, &err);
+				continue;
+			}
+			cut = rd.eof ? pend->len
+				     : find_cut(pend->data, pend->len, &scan_pos, &inq, 0);
+			if (cut == 0) {
+				/* no record boundary yet: one record is this large */
+				if (pend->len > limit) {
+					rc = lt_err_set(&err, LT_E_LIMIT, NULL, line0,
+							"field larger than %zu bytes",
+							co.max_field);
+					lt_err_at_byte(&err, byte0);
+					break;
+				}
+				rc = read_more(&rd, src, pend, &err);
+				continue;
+			}
+			b = pipe_take_free(&p);
+			if (b->cap < cut) {
+				free(b->data);
+				b->cap = cut < BLOCK_BYTES * 2 ? BLOCK_BYTES * 2 : cut;
+				b->data = lt_xmalloc(b->cap);
+			}
+			memcpy(b->data, pend->data, cut);
+			b->len = cut;
+			b->line0 = line0;
+			b->byte0 = byte0;
+			b->seq = seq++;
+			line0 += count_lines(b->data, cut);
+			byte0 += cut;
+			memmove(pend->data, pend->data + cut, pend->len - cut);
+			pend->len -= cut;
+			scan_pos = 0;      /* the rest starts at a record boundary */
+			inq = false;
+			pipe_put(&p, b);
+		}
+		pthread_mutex_lock(&p.mu);
+		p.closed = true;
+		pthread_cond_broadcast(&p.cv_full);
+		pthread_mutex_unlock(&p.mu);
+		for (unsigned i = 0; i < nw; i++)
+			if (ws[i].started)
+				pthread_join(ws[i].tid, NULL);
+		if (rc == 0 && p.failed) {
+			err = p.err;
+			rc = -1;
+		}
+		for (unsigned i = 0; i < nw; i++) {
+			if (ws[i].s.prof) {
+				lt_profile_merge(main_sink.prof, ws[i].s.prof);
+				lt_profile_free(ws[i].s.prof);
+			}
+			main_sink.rows += ws[i].s.rows;
+			main_sink.ragged += ws[i].s.ragged;
+		}
+		for (size_t i = 0; i < p.nfree; i++) {
+			free(p.freel[i]->data);
+			free(p.freel[i]);
+		}
+		free(p.freel);
+		free(p.q);
+		pthread_mutex_destroy(&p.mu);
+		pthread_cond_destroy(&p.cv_full);
+		pthread_cond_destroy(&p.cv_empty);
+		pthread_cond_destroy(&p.cv_free);
+		free(ws);
 	}
-	if (rc == 0 && csv)
-		rc = lt_csv_finish(csv, &err);
+
 	if (rc < 0)
 		fail(out, &err);
 	else
 		out->status = LT_STATUS_OK;
-
-	lt_stream_info(st, &info);
+	lt_stream_info(rd.st, &info);
 	out->container = info.container ? info.container : "plain";
-	out->bytes = lt_stream_offset(st);
+	out->bytes = lt_stream_offset(rd.st);
 	if (info.rows_estimated >= 0)
 		out->rows_estimated = info.rows_estimated;
-	out->encoding = lt_encoding_name(lt_decoder_encoding(dec));
-	out->encoding_errors = lt_decoder_errors(dec);
-	out->rows_scanned = s.rows;
-	out->ragged_rows = s.ragged;
-	out->sampled = s.stopped || info.source_sampled;
-	if (!out->delimiter)
-		out->delimiter = o->delimiter ? o->delimiter : ',';
-	if (s.prof) {
-		out->n_columns_total = lt_profile_ncols(s.prof);
-		lt_profile_verdicts(s.prof, o->min_conf, &out->columns,
+	out->encoding = lt_encoding_name(lt_decoder_encoding(rd.dec));
+	out->encoding_errors = lt_decoder_errors(rd.dec);
+	out->rows_scanned = main_sink.rows;
+	out->ragged_rows = main_sink.ragged;
+	out->sampled = main_sink.stopped || info.source_sampled;
+	if (main_sink.prof) {
+		out->n_columns_total = lt_profile_ncols(main_sink.prof);
+		lt_profile_verdicts(main_sink.prof, o->min_conf, &out->columns,
 				    &out->n_columns);
-		lt_profile_free(s.prof);
+		lt_profile_free(main_sink.prof);
 	}
-	lt_csv_free(csv);
-	lt_decoder_free(dec);
-	lt_stream_close(st);
+	for (size_t i = 0; i < main_sink.n_names; i++)
+		free(main_sink.names[i]);
+	free(main_sink.names);
+	lt_decoder_free(rd.dec);
+	lt_stream_close(rd.st);
 	lt_buf_release(&text);
-	free(raw);
+	free(rd.raw);
 }
 
 void lt_source_result_release(struct lt_source_result *r)

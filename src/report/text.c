@@ -138,7 +138,7 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 			for (size_t k = 0; k < col->n_findings; k++) {
 				const struct lt_finding *f = &col->findings[k];
 				const struct lt_detector_info *di = lt_packset_info(inv->ps, f->det);
-				char frac[64], pct[16], dist[48];
+				char frac[96], pct[16], dist[64];
 
 				fputs("  ", fp);
 				pad(fp, k == 0 ? col->name : "", name_w);

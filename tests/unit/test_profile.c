@@ -1,0 +1,236 @@
+/*
+ * test_profile.c - column verdicts on synthetic columns, with the shipped
+ * packs: real columns are found, look-alikes are not, free text is, and a
+ * profile split in parts and merged gives the same verdicts as one pass.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lethe/detect.h"
+
+static struct lt_packset *ps;
+
+static int setup(void **state)
+{
+	struct lt_err e;
+
+	(void)state;
+	if (lt_packset_load("patterns", NULL, 0, &ps, &e) < 0) {
+		char buf[1024];
+		fprintf(stderr, "packs: %s\n", lt_err_format(&e, buf, sizeof buf));
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	lt_packset_free(ps);
+	return 0;
+}
+
+/* Deterministic PRNG (xorshift). */
+static uint64_t rng = 88172645463325252ULL;
+static unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/* An NRIC-shaped string; valid when want_valid, else with a wrong letter. */
+static void make_nric(char out[10], int want_valid)
+{
+	for (;;) {
+		out[0] = "STFGM"[rnd(5)];
+		for (int i = 1; i < 8; i++)
+			out[i] = (char)('0' + rnd(10));
+		out[9] = '\0';
+		for (int l = 0; l < 26; l++) {
+			out[8] = (char)('A' + (l + (int)rnd(26)) % 26);
+			if ((lt_valid_sg_nric(out, 9) == LT_VALID_OK) == (want_valid != 0))
+				return;
+		}
+	}
+}
+
+struct table {
+	char cells[400][4][96];
+	size_t rows;
+};
+
+static const char *names[4] = { "nric", "order_ref", "notes", "email" };
+
+static void fill(struct table *t, size_t rows)
+{
+	t->rows = rows;
+	for (size_t r = 0; r < rows; r++) {
+		make_nric(t->cells[r][0], 1);
+		make_nric(t->cells[r][1], 0);
+		if (r % 25 == 0) {
+			char id[10];
+			make_nric(id, 1);
+			snprintf(t->cells[r][2], 96, "customer gave IC %s at the counter", id);
+		} else {
+			snprintf(t->cells[r][2], 96, "parcel %zu left at the lobby", r);
+		}
+		snprintf(t->cells[r][3], 96, "user%zu@example.com", r);
+	}
+}
+
+static void feed(struct lt_profile *p, struct lt_matcher *m, struct table *t,
+		 size_t from, size_t to)
+{
+	for (size_t r = from; r < to; r++) {
+		struct lt_field f[4];
+		for (int c = 0; c < 4; c++) {
+			f[c].p = t->cells[r][c];
+			f[c].n = strlen(t->cells[r][c]);
+		}
+		lt_profile_row(p, m, f, 4);
+	}
+}
+
+static const struct lt_finding *find(struct lt_column *cols, size_t n,
+				     const char *col, const char *type)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(cols[i].name, col))
+			continue;
+		for (size_t k = 0; k < cols[i].n_findings; k++)
+			if (!strcmp(lt_packset_info(ps, cols[i].findings[k].det)->id, type))
+				return &cols[i].findings[k];
+	}
+	return NULL;
+}
+
+static struct table tab;
+
+static void test_verdicts(void **state)
+{
+	struct lt_matcher *m = lt_matcher_new(ps);
+	struct lt_profile *p = lt_profile_new(ps, names, 4);
+	struct lt_column *cols;
+	size_t n;
+	const struct lt_finding *f;
+
+	(void)state;
+	fill(&tab, 400);
+	feed(p, m, &tab, 0, 400);
+	lt_profile_verdicts(p, LT_CONF_MEDIUM, &cols, &n);
+
+	f = find(cols, n, "nric", "sg.nric");
+	assert_non_null(f);
+	assert_int_equal(f->confidence, LT_CONF_HIGH);
+	assert_int_equal(f->checked, 400);
+	assert_int_equal(f->matched, 400);
+	assert_in_range(f->distinct, 390, 400);
+	assert_true(f->n_samples >= 1);
+	assert_false(f->free_text);
+	/* masked: a bullet in the middle, never the raw value */
+	assert_non_null(strstr(f->samples[0], "\u2022"));
+
+	/* NRIC-shaped codes with wrong check letters: not reported */
+	assert_null(find(cols, n, "order_ref", "sg.nric"));
+
+	/* 4% of the notes hold a valid NRIC: reported, as free text */
+	f = find(cols, n, "notes", "sg.nric");
+	assert_non_null(f);
+	assert_int_equal(f->matched, 16);
+	assert_true(f->free_text);
+	assert_true(f->confidence >= LT_CONF_MEDIUM);
+
+	f = find(cols, n, "email", "email");
+	assert_non_null(f);
+	assert_int_equal(f->confidence, LT_CONF_HIGH);
+
+	/* with --all the look-alike shows, but only as low */
+	lt_columns_free(cols, n);
+	lt_profile_verdicts(p, LT_CONF_LOW, &cols, &n);
+	f = find(cols, n, "order_ref", "sg.nric");
+	if (f)
+		assert_int_equal(f->confidence, LT_CONF_LOW);
+	lt_columns_free(cols, n);
+	lt_profile_free(p);
+	lt_matcher_free(m);
+}
+
+/* Splitting the rows over three profiles and merging gives the same
+ * counts, samples and distinct estimates as one pass. */
+static void test_merge_equals_one_pass(void **state)
+{
+	struct lt_matcher *m = lt_matcher_new(ps);
+	struct lt_profile *one = lt_profile_new(ps, names, 4);
+	struct lt_profile *a = lt_profile_new(ps, names, 4);
+	struct lt_profile *b = lt_profile_new(ps, names, 4);
+	struct lt_profile *c = lt_profile_new(ps, names, 4);
+	struct lt_column *c1, *c2;
+	size_t n1, n2;
+
+	(void)state;
+	fill(&tab, 400);
+	feed(one, m, &tab, 0, 400);
+	feed(a, m, &tab, 0, 150);
+	feed(b, m, &tab, 150, 151);
+	feed(c, m, &tab, 151, 400);
+	lt_profile_merge(a, b);
+	lt_profile_merge(a, c);
+	lt_profile_verdicts(one, LT_CONF_LOW, &c1, &n1);
+	lt_profile_verdicts(a, LT_CONF_LOW, &c2, &n2);
+	assert_int_equal(n1, n2);
+	for (size_t i = 0; i < n1; i++) {
+		assert_string_equal(c1[i].name, c2[i].name);
+		assert_int_equal(c1[i].n_findings, c2[i].n_findings);
+		for (size_t k = 0; k < c1[i].n_findings; k++) {
+			const struct lt_finding *x = &c1[i].findings[k], *y = &c2[i].findings[k];
+			assert_int_equal(x->det, y->det);
+			assert_int_equal(x->confidence, y->confidence);
+			assert_int_equal(x->matched, y->matched);
+			assert_int_equal(x->valid, y->valid);
+			assert_int_equal(x->distinct, y->distinct);
+			assert_int_equal(x->n_samples, y->n_samples);
+			for (size_t s = 0; s < x->n_samples; s++)
+				assert_string_equal(x->samples[s], y->samples[s]);
+		}
+	}
+	lt_columns_free(c1, n1);
+	lt_columns_free(c2, n2);
+	lt_profile_free(one);
+	lt_profile_free(a);
+	lt_profile_free(b);
+	lt_profile_free(c);
+	lt_matcher_free(m);
+}
+
+/* Rows longer than the header add colN columns. */
+static void test_extra_fields_become_columns(void **state)
+{
+	struct lt_matcher *m = lt_matcher_new(ps);
+	const char *hdr[1] = { "a" };
+	struct lt_profile *p = lt_profile_new(ps, hdr, 1);
+	struct lt_field f[3] = { { "x", 1 }, { "y", 1 }, { "z", 1 } };
+
+	(void)state;
+	lt_profile_row(p, m, f, 3);
+	assert_int_equal(lt_profile_ncols(p), 3);
+	lt_profile_free(p);
+	lt_matcher_free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_merge_equals_one_pass),
+		cmocka_unit_test(test_extra_fields_become_columns),
+	};
+	return cmocka_run_group_tests_name("profile", tests, setup, teardown);
+}
