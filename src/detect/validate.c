@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include "lethe/detect.h"
 
@@ -162,6 +163,26 @@ static bool valid_date(int y, int mo, int d)
 	return d <= max;
 }
 
+/* Whether y-mo-d lies after the current UTC date.  The one input of a
+ * validator that is not its argument: a birth date cannot be in the
+ * future, whatever --now says about retention. */
+static bool after_today(int y, int mo, int d)
+{
+	time_t now;
+	struct tm tm;
+
+	if (y < 2000) /* cheap exit for every past century */
+		return false;
+	now = time(NULL);
+	if (!gmtime_r(&now, &tm))
+		return false;
+	if (y != tm.tm_year + 1900)
+		return y > tm.tm_year + 1900;
+	if (mo != tm.tm_mon + 1)
+		return mo > tm.tm_mon + 1;
+	return d > tm.tm_mday;
+}
+
 enum lt_valid lt_valid_kr_rrn(const char *s, size_t n)
 {
 	static const int w[12] = { 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5 };
@@ -180,8 +201,9 @@ enum lt_valid lt_valid_kr_rrn(const char *s, size_t n)
 	case 1: case 2: case 5: case 6: y += 1900; break;
 	default: y += 2000; break; /* 3 4 7 8 */
 	}
-	/* The hard filter: a real date in the century G names. */
-	if (!valid_date(y, mo, day))
+	/* The hard filter: a real date in the century G names, not after
+	 * today (880-prefixed Korean EAN-13 barcodes often read as 2088). */
+	if (!valid_date(y, mo, day) || after_today(y, mo, day))
 		return LT_VALID_NO;
 	for (int i = 0; i < 12; i++)
 		sum += (d[i] - '0') * w[i];

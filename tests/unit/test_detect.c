@@ -1,0 +1,1024 @@
+/*
+ * test_detect.c - validators, pack loading, cell matching and the shipped
+ * packs' self-test (detect module: validate.c, pack.c, match.c).
+ *
+ * Table-driven.  Identifier values never reach the output: a failing row is
+ * reported by its table name, row number and a masked copy of its input.
+ * The shipped packs are read from $LETHE_TEST_PACKS, default "patterns"
+ * (run from the top of the tree).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lethe/detect.h"
+
+/* ---- helpers --------------------------------------------------------------- */
+
+#define BUL "\xe2\x80\xa2" /* U+2022, what lt_mask writes for a hidden char */
+
+/* Letters and digits become '*' except the last two; other bytes kept,
+ * each non-ASCII character becomes one '*'. */
+static const char *masked(const char *s)
+{
+	static char buf[512];
+	size_t n = strlen(s), keep_from = n, seen = 0, k = 0;
+
+	for (size_t i = n; i-- > 0 && seen < 2;) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z')) {
+			seen++;
+			keep_from = i;
+		}
+	}
+	for (size_t i = 0; i < n && k + 1 < sizeof buf; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int word = (c >= '0' && c <= '9') ||
+			   ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+
+		if (c >= 0x80) {
+			if ((c & 0xc0) != 0x80)
+				buf[k++] = '*';
+		} else {
+			buf[k++] = (word && i < keep_from) ? '*' : (char)c;
+		}
+	}
+	buf[k] = '\0';
+	return buf;
+}
+
+static const char *vname(enum lt_valid v)
+{
+	return v == LT_VALID_OK ? "ok" : v == LT_VALID_WEAK ? "weak" : "no";
+}
+
+struct vcase {
+	const char *in;
+	enum lt_valid want;
+};
+
+static void run_vcases(const char *table, lt_validator_fn fn,
+		       const struct vcase *c, size_t n)
+{
+	size_t bad = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		enum lt_valid got = fn(c[i].in, strlen(c[i].in));
+
+		if (got != c[i].want) {
+			print_error("%s row %zu (%s): got %s, want %s\n", table,
+				    i, masked(c[i].in), vname(got),
+				    vname(c[i].want));
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+}
+
+#define RUN(table, fn) run_vcases(#table, fn, table, sizeof table / sizeof table[0])
+
+static char tmpdir[64];
+
+static char *write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = lt_xasprintf("%s/%s", dir, name);
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+	return path;
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+	char *path = lt_xasprintf("%s/%s", dir, name);
+
+	unlink(path);
+	free(path);
+}
+
+static const char *packs_dir(void)
+{
+	const char *d = getenv("LETHE_TEST_PACKS");
+
+	return d && *d ? d : "patterns";
+}
+
+static struct lt_packset *load_shipped(void)
+{
+	struct lt_packset *ps = NULL;
+	struct lt_err err;
+	char buf[1024];
+
+	lt_err_clear(&err);
+	if (lt_packset_load(packs_dir(), NULL, 0, &ps, &err) != 0)
+		print_error("%s\n", lt_err_format(&err, buf, sizeof buf));
+	assert_non_null(ps);
+	return ps;
+}
+
+/* ---- validators ------------------------------------------------------------ */
+
+static void test_sg_nric(void **state)
+{
+	static const struct vcase t[] = {
+		{ "G5872776N", LT_VALID_OK },   /* SAP KBA 2572734 */
+		{ "M4332674T", LT_VALID_OK },   /* presidio */
+		{ "S8412345E", LT_VALID_OK },
+		{ "T0212345I", LT_VALID_OK },   /* T: offset 4 */
+		{ "F9876543M", LT_VALID_OK },
+		{ "s8412345e", LT_VALID_OK },   /* lower case */
+		{ " T0212345I\t", LT_VALID_OK },
+		{ "S1234567D", LT_VALID_OK },
+		{ "M1234567K", LT_VALID_OK },   /* M table: offset 3 */
+		{ "S1234567A", LT_VALID_NO },   /* Singpass illustration */
+		{ "M1234567B", LT_VALID_NO },   /* ICA illustration */
+		{ "G5872776M", LT_VALID_NO },
+		{ "T0212345J", LT_VALID_NO },   /* S table without T's offset */
+		{ "M4332674R", LT_VALID_NO },   /* F/G letter without M's */
+		{ "X8412345E", LT_VALID_NO },
+		{ "S841234E", LT_VALID_NO },
+		{ "S84123456", LT_VALID_NO },
+		{ "S8412345EE", LT_VALID_NO },
+		{ "", LT_VALID_NO },
+	};
+	(void)state;
+	RUN(t, lt_valid_sg_nric);
+}
+
+static void test_kr_rrn(void **state)
+{
+	static const struct vcase t[] = {
+		{ "971013-9019902", LT_VALID_OK },   /* stdnum doctest */
+		{ "971013-9019903", LT_VALID_WEAK }, /* stdnum: bad checksum */
+		{ "940624-5149547", LT_VALID_OK },   /* stdnum, G 5: citizen rule */
+		{ "881219-5460537", LT_VALID_OK },
+		{ "741213-6670511", LT_VALID_OK },
+		{ "810819-6901483", LT_VALID_OK },
+		{ "931112-6271351", LT_VALID_OK },
+		{ "051102-9234110", LT_VALID_OK },   /* 1805 */
+		{ "921231-5543211", LT_VALID_OK },   /* foreigner (13 - s) rule */
+		{ "921231-5543219", LT_VALID_OK },   /* foreigner, citizen rule */
+		{ "921231-5543212", LT_VALID_WEAK }, /* foreigner, neither */
+		{ "900101-1234568", LT_VALID_OK },
+		{ "900101 1234568", LT_VALID_OK },
+		{ "9001011234568", LT_VALID_OK },
+		{ "900101-1234567", LT_VALID_WEAK }, /* citizen, no checksum */
+		{ "2101013123450", LT_VALID_WEAK },  /* post-2020 random tail */
+		{ "000229-4123457", LT_VALID_OK },   /* 2000 is a leap year */
+		{ "990229-1234567", LT_VALID_NO },   /* 1999 is not */
+		{ "900230-1234563", LT_VALID_NO },
+		{ "900431-2345670", LT_VALID_NO },
+		{ "901301-1234567", LT_VALID_NO },
+		{ "900100-1234567", LT_VALID_NO },
+		{ "8801234567893", LT_VALID_NO },    /* born 2088: EAN-13 */
+		{ "900101-123456", LT_VALID_NO },
+		{ "900101-12345689", LT_VALID_NO },
+		{ "90010a-1234568", LT_VALID_NO },
+		{ "900101/1234568", LT_VALID_NO },
+	};
+	(void)state;
+	RUN(t, lt_valid_kr_rrn);
+}
+
+static void test_luhn(void **state)
+{
+	static const struct {
+		const char *in;
+		bool want;
+	} t[] = {
+		{ "79927398713", true },
+		{ "78949", true },  /* stdnum docstring: 7894 -> 9 */
+		{ "78940", false },
+		{ "4111111111111111", true },
+		{ "4111111111111112", false },
+		{ "0", true },
+		{ "", false },
+		{ "12a4", false },
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		if (lt_luhn(t[i].in, strlen(t[i].in)) != t[i].want)
+			fail_msg("luhn row %zu (%s)", i, masked(t[i].in));
+	}
+}
+
+static void test_card(void **state)
+{
+	static const struct vcase t[] = {
+		{ "4111111111111111", LT_VALID_OK },
+		{ "4111 1111 1111 1111", LT_VALID_OK },
+		{ "4111-1111-1111-1111", LT_VALID_OK },
+		{ "5555555555554444", LT_VALID_OK },
+		{ "5105105105105100", LT_VALID_OK },
+		{ "2223003122003222", LT_VALID_OK },  /* Mastercard 2-series */
+		{ "378282246310005", LT_VALID_OK },
+		{ "3782 822463 10005", LT_VALID_OK }, /* 4-6-5 */
+		{ "371449635398431", LT_VALID_OK },
+		{ "6011111111111117", LT_VALID_OK },
+		{ "3530111333300000", LT_VALID_OK },
+		{ "3566002020360505", LT_VALID_OK },
+		{ "36227206271667", LT_VALID_OK },    /* Diners 14 */
+		{ "3622 720627 1667", LT_VALID_OK },  /* 4-6-4 */
+		{ "6200000000000005", LT_VALID_OK },  /* UnionPay */
+		{ "6304000000000000", LT_VALID_OK },  /* Maestro */
+		{ "4222222222222", LT_VALID_OK },     /* Visa 13 */
+		{ "122000000000003", LT_VALID_OK },   /* UATP */
+		{ "4111111111111112", LT_VALID_NO },  /* Luhn */
+		{ "1748503543012", LT_VALID_NO },     /* 13 digits starting 1 */
+		{ "490154203237518", LT_VALID_NO },   /* IMEI: Visa is not 15 */
+		{ "8806123456784", LT_VALID_NO },     /* EAN-13, passes Luhn */
+		{ "0000000000000000", LT_VALID_NO },  /* no issuer */
+		{ "5555555555554444000", LT_VALID_NO }, /* Mastercard is 16 */
+		{ "41111111111", LT_VALID_NO },       /* 11 digits */
+		{ "4111-1111 1111-1111", LT_VALID_NO }, /* mixed separators */
+		{ "4111 111111 111111", LT_VALID_NO },
+		{ "41111 1111 1111 111", LT_VALID_NO },
+		{ "4111 1111 1111 1111 ", LT_VALID_OK }, /* trimmed */
+		{ "4111  1111 1111 1111", LT_VALID_NO },
+		{ "4111.1111.1111.1111", LT_VALID_NO },
+	};
+	(void)state;
+	RUN(t, lt_valid_luhn_card);
+}
+
+static void test_email(void **state)
+{
+	static const struct vcase t[] = {
+		{ "alice@example.com", LT_VALID_OK },
+		{ "Bob.Smith+news@mail.example.co.uk", LT_VALID_OK },
+		{ "user@xn--80ak6aa92e.com", LT_VALID_OK },
+		{ "user@xn--d1acufc.xn--p1ai", LT_VALID_OK },
+		{ "o'brien@example.ie", LT_VALID_OK },
+		{ "info@presidio.", LT_VALID_NO },  /* presidio */
+		{ "hello-world", LT_VALID_NO },     /* presidio */
+		{ "john..doe@example.com", LT_VALID_NO },
+		{ ".john@example.com", LT_VALID_NO },
+		{ "john.@example.com", LT_VALID_NO },
+		{ "john@.example.com", LT_VALID_NO },
+		{ "john@example..com", LT_VALID_NO },
+		{ "john@-example.com", LT_VALID_NO },
+		{ "john@example-.com", LT_VALID_NO },
+		{ "user@localhost", LT_VALID_NO },
+		{ "user@example.c", LT_VALID_NO },
+		{ "user@123.45", LT_VALID_NO },
+		{ "user@example.c0m", LT_VALID_NO },
+		{ "a@b@example.com", LT_VALID_NO },
+		{ "@example.com", LT_VALID_NO },
+		{ "user@", LT_VALID_NO },
+		{ "a b@example.com", LT_VALID_NO },
+	};
+	char local[80], dom[300];
+	(void)state;
+	RUN(t, lt_valid_email);
+
+	/* RFC 5321 lengths: local part 64, domain 255. */
+	memset(local, 'a', 64);
+	strcpy(local + 64, "@example.com");
+	assert_int_equal(lt_valid_email(local, strlen(local)), LT_VALID_OK);
+	memset(local, 'a', 65);
+	strcpy(local + 65, "@example.com");
+	assert_int_equal(lt_valid_email(local, strlen(local)), LT_VALID_NO);
+	strcpy(dom, "u@");
+	for (int i = 0; i < 4; i++)
+		strcat(dom, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.");
+	strcat(dom, "com"); /* domain: 4 * 62 + 3 = 251 bytes */
+	assert_int_equal(lt_valid_email(dom, strlen(dom)), LT_VALID_OK);
+	strcpy(dom + strlen(dom) - 3, "abcdefg"); /* 4 * 62 + 7 = 255 */
+	assert_int_equal(lt_valid_email(dom, strlen(dom)), LT_VALID_OK);
+	strcat(dom, "h"); /* 256 */
+	assert_int_equal(lt_valid_email(dom, strlen(dom)), LT_VALID_NO);
+}
+
+static void test_sg_phone(void **state)
+{
+	static const struct vcase t[] = {
+		{ "+65 9123 4567", LT_VALID_OK },
+		{ "+6591234567", LT_VALID_OK },
+		{ "(65) 9123-4567", LT_VALID_OK },
+		{ "(+65) 9123 4567", LT_VALID_OK },
+		{ "65-91234567", LT_VALID_OK },
+		{ "6591234567", LT_VALID_OK },
+		{ "91234567", LT_VALID_OK },
+		{ "8123 4567", LT_VALID_OK },
+		{ "80123456", LT_VALID_OK },   /* 80[1-9] */
+		{ "61234567", LT_VALID_OK },
+		{ "66201234", LT_VALID_OK },   /* 662[0-24-9] */
+		{ "66612345", LT_VALID_OK },   /* 666 VoIP */
+		{ "31234567", LT_VALID_OK },   /* VoIP */
+		{ "32123456", LT_VALID_OK },
+		{ "99912345", LT_VALID_NO },   /* 999 emergency */
+		{ "99512345", LT_VALID_NO },
+		{ "+65 9991 2345", LT_VALID_NO },
+		{ "80012345", LT_VALID_NO },   /* 800 */
+		{ "66231234", LT_VALID_NO },   /* 6623 hole */
+		{ "69412345", LT_VALID_NO },   /* 694 hole */
+		{ "33123456", LT_VALID_NO },
+		{ "71234567", LT_VALID_NO },
+		{ "21234567", LT_VALID_NO },
+		{ "9123456", LT_VALID_NO },
+		{ "912345678", LT_VALID_NO },
+		{ "+6691234567", LT_VALID_NO },  /* Thailand */
+		{ "6491234567", LT_VALID_NO },
+		{ "18001234567", LT_VALID_NO },  /* toll free */
+		{ "9123+4567", LT_VALID_NO },
+		{ "9123x4567", LT_VALID_NO },
+	};
+	(void)state;
+	RUN(t, lt_valid_sg_phone);
+}
+
+static void test_kr_phone(void **state)
+{
+	static const struct vcase t[] = {
+		{ "010-1234-5678", LT_VALID_OK },
+		{ "01012345678", LT_VALID_OK },
+		{ "010 1234 5678", LT_VALID_OK },
+		{ "010-123-4567", LT_VALID_OK },   /* 7-digit legacy */
+		{ "011-234-5678", LT_VALID_OK },
+		{ "016-2345-6789", LT_VALID_OK },
+		{ "019-234-5678", LT_VALID_OK },
+		{ "+82 10-1234-5678", LT_VALID_OK },
+		{ "+821012345678", LT_VALID_OK },
+		{ "+82 (0)10 1234 5678", LT_VALID_OK },
+		{ "02-123-4567", LT_VALID_OK },
+		{ "02-1234-5678", LT_VALID_OK },
+		{ "(02) 1234-5678", LT_VALID_OK },
+		{ "+82 2 1234 5678", LT_VALID_OK },
+		{ "031-123-4567", LT_VALID_OK },
+		{ "044-1234-5678", LT_VALID_OK },  /* Sejong */
+		{ "064-712-3456", LT_VALID_OK },
+		{ "070-1234-5678", LT_VALID_OK },
+		{ "0505-123-4567", LT_VALID_OK },
+		{ "0504-1234-5678", LT_VALID_OK },
+		{ "010-5912-3456", LT_VALID_OK },  /* 1059[0-6] */
+		{ "010-5812-3456", LT_VALID_OK },
+		{ "010-5971-2345", LT_VALID_NO },  /* 1059[7-9] */
+		{ "1588-1234", LT_VALID_NO },      /* company hotline */
+		{ "1544-1234", LT_VALID_NO },
+		{ "1899-1234", LT_VALID_NO },
+		{ "+82 1588-1234", LT_VALID_NO },
+		{ "080-123-4567", LT_VALID_NO },   /* toll free */
+		{ "060-123-4567", LT_VALID_NO },   /* premium */
+		{ "012-345-6789", LT_VALID_NO },
+		{ "015-123-4567", LT_VALID_NO },   /* pager */
+		{ "02-0123-4567", LT_VALID_NO },
+		{ "02-12-3456", LT_VALID_NO },
+		{ "031-012-3456", LT_VALID_NO },
+		{ "035-123-4567", LT_VALID_NO },
+		{ "010-1234-56789", LT_VALID_NO },
+		{ "00-1234-5678", LT_VALID_NO },
+		{ "+81 10-1234-5678", LT_VALID_NO },
+		{ "010-1234-567a", LT_VALID_NO },
+	};
+	(void)state;
+	RUN(t, lt_valid_kr_phone);
+}
+
+static void test_validator_find(void **state)
+{
+	static const struct {
+		const char *name;
+		lt_validator_fn fn;
+		bool checksum;
+	} t[] = {
+		{ "sg_nric", lt_valid_sg_nric, true },
+		{ "kr_rrn", lt_valid_kr_rrn, true },
+		{ "luhn_card", lt_valid_luhn_card, true },
+		{ "email", lt_valid_email, false },
+		{ "sg_phone", lt_valid_sg_phone, false },
+		{ "kr_phone", lt_valid_kr_phone, false },
+	};
+	bool ck;
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		ck = !t[i].checksum;
+		assert_ptr_equal(lt_validator_find(t[i].name, &ck), t[i].fn);
+		assert_int_equal(ck, t[i].checksum);
+	}
+	assert_null(lt_validator_find("luhn", &ck));
+	assert_null(lt_validator_find("", &ck));
+	assert_null(lt_validator_find(NULL, &ck));
+	assert_non_null(lt_validator_find("email", NULL));
+}
+
+/* ---- pack loading ---------------------------------------------------------- */
+
+static const char good_pack[] =
+	"pack: t\n"
+	"version: 1\n"
+	"detectors:\n"
+	"  - id: t.nric\n"
+	"    name: Test NRIC\n"
+	"    category: national_id\n"
+	"    sensitivity: high\n"
+	"    pattern: '(?<![A-Za-z0-9])[STFGMstfgm]\\d{7}[A-Za-z](?![A-Za-z0-9])'\n"
+	"    validator: sg_nric\n"
+	"    headers: 'nric|\\bfin\\b'\n"
+	"    not_headers: 'sku|order'\n"
+	"    min_digits: 7\n"
+	"    examples:\n"
+	"      match: [S8412345E, 'id T0212345I']\n"
+	"      reject: [S8412345F]\n"
+	"  - id: t.code\n"
+	"    category: other\n"
+	"    pattern: 'AB-\\d{3}'\n"
+	"    scope: cell\n"
+	"    mask: all\n"
+	"    needs_header: true\n"
+	"    min_length: 6\n"
+	"    max_length: 6\n"
+	"    require: '-'\n"
+	"    examples: { match: ['AB-123', ' AB-123 '], reject: ['x AB-123'] }\n";
+
+static void test_pack_good(void **state)
+{
+	struct lt_packset *ps = NULL;
+	const struct lt_detector_info *a, *b;
+	struct lt_err err;
+	char *path;
+	(void)state;
+
+	path = write_file(tmpdir, "t.yaml", good_pack);
+	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), 0);
+	assert_int_equal(lt_packset_count(ps), 2);
+	a = lt_packset_info(ps, 0);
+	b = lt_packset_info(ps, 1);
+	assert_null(lt_packset_info(ps, 2));
+	assert_string_equal(a->id, "t.nric");
+	assert_string_equal(a->name, "Test NRIC");
+	assert_string_equal(a->category, "national_id");
+	assert_string_equal(a->sensitivity, "high");
+	assert_string_equal(a->pack, "t");
+	assert_string_equal(a->pack_path, path);
+	assert_string_equal(a->validator, "sg_nric");
+	assert_true(a->has_checksum);
+	assert_false(a->needs_header);
+	assert_false(a->cell_scope);
+	assert_int_equal(a->mask, LT_MASK_ID);   /* national_id default */
+	assert_int_equal(a->n_match, 2);
+	assert_int_equal(a->n_reject, 1);
+	assert_string_equal(b->id, "t.code");
+	assert_string_equal(b->name, "t.code");  /* defaults to the id */
+	assert_string_equal(b->sensitivity, "medium");
+	assert_null(b->validator);
+	assert_false(b->has_checksum);
+	assert_true(b->needs_header);
+	assert_true(b->cell_scope);
+	assert_int_equal(b->mask, LT_MASK_ALL);
+	assert_int_equal(lt_packset_rt(ps, 0)->min_len, 9);
+	assert_int_equal(lt_packset_rt(ps, 0)->min_digits, 7);
+	assert_int_equal(lt_packset_rt(ps, 1)->max_len, 6);
+	assert_int_equal(lt_packset_find(ps, "t.code"), 1);
+	assert_int_equal(lt_packset_find(ps, "t.nope"), -1);
+	assert_int_equal(lt_header_hint(ps, 0, "NRIC"), 1);
+	assert_int_equal(lt_header_hint(ps, 0, "order_no"), -1);
+	assert_int_equal(lt_header_hint(ps, 0, "order_nric"), 0);
+	assert_int_equal(lt_header_hint(ps, 0, "name"), 0);
+	assert_int_equal(lt_header_hint(ps, 1, "anything"), 0);
+	assert_int_equal(lt_packset_selftest(ps, NULL, NULL), 0);
+	lt_packset_free(ps);
+
+	/* only = [name] picks dir/NAME.yaml; a path works too */
+	ps = NULL;
+	{
+		const char *only[] = { "t" };
+
+		assert_int_equal(lt_packset_load(tmpdir, only, 1, &ps, &err), 0);
+		assert_int_equal(lt_packset_count(ps), 2);
+		lt_packset_free(ps);
+		only[0] = path;
+		assert_int_equal(lt_packset_load("/nonexistent", only, 1, &ps,
+						 &err), 0);
+		lt_packset_free(ps);
+		only[0] = "nosuch";
+		ps = NULL;
+		assert_int_equal(lt_packset_load(tmpdir, only, 1, &ps, &err), -1);
+		assert_null(ps);
+		assert_int_equal(err.code, LT_E_CONFIG);
+		assert_non_null(strstr(err.path, "nosuch.yaml"));
+		assert_string_equal(err.msg, "no such pack file");
+	}
+	remove_file(tmpdir, "t.yaml");
+	free(path);
+	lt_packset_free(NULL); /* no-op */
+}
+
+/* A detector body that is valid, to be spliced into bad packs. */
+#define HEAD "pack: bad\nversion: 1\ndetectors:\n"
+#define DET(extra) "  - id: bad.x\n    category: other\n    pattern: 'x\\d'\n" extra
+
+static void test_pack_errors(void **state)
+{
+	static const struct {
+		const char *what;
+		const char *text;
+		uint64_t line;
+		int column;
+		const char *msg; /* substring of err.msg */
+	} t[] = {
+		{ "unknown top key", "pack: bad\nversion: 1\nfoo: 1\ndetectors: []\n",
+		  3, 1, "unknown key 'foo'" },
+		{ "unknown detector key", HEAD DET("    patern: 'y'\n"), 7, 5,
+		  "unknown key 'patern'" },
+		{ "missing id", HEAD "  - category: other\n    pattern: x\n", 4, 5,
+		  "no 'id'" },
+		{ "missing pattern", HEAD "  - id: bad.x\n    category: other\n", 4, 5,
+		  "no 'pattern'" },
+		{ "missing category", HEAD "  - id: bad.x\n    pattern: x\n", 4, 5,
+		  "no 'category'" },
+		{ "bad regex", HEAD "  - id: bad.x\n    category: other\n"
+				    "    pattern: '(ab'\n", 6, 14,
+		  "missing closing parenthesis at offset 3" },
+		{ "bad header regex", HEAD DET("    headers: '[a-'\n"), 7, 14,
+		  "bad regex in 'headers'" },
+		{ "unknown validator", HEAD DET("    validator: luhn\n"), 7, 16,
+		  "unknown validator 'luhn'" },
+		{ "unknown category", HEAD "  - id: bad.x\n    category: health\n"
+					   "    pattern: x\n", 5, 15,
+		  "unknown category 'health'" },
+		{ "bad sensitivity", HEAD DET("    sensitivity: extreme\n"), 7, 18,
+		  "bad sensitivity 'extreme'" },
+		{ "bad scope", HEAD DET("    scope: row\n"), 7, 12, "bad scope" },
+		{ "bad mask", HEAD DET("    mask: half\n"), 7, 11, "bad mask" },
+		{ "bad bool", HEAD DET("    needs_header: maybe\n"), 7, 19,
+		  "true or false" },
+		{ "bad number", HEAD DET("    min_length: -3\n"), 7, 17,
+		  "integer" },
+		{ "max below min", HEAD DET("    min_length: 5\n    max_length: 3\n"),
+		  8, 17, "max_length" },
+		{ "empty match", HEAD "  - id: bad.x\n    category: other\n"
+				      "    pattern: 'a*'\n", 6, 14, "empty string" },
+		{ "duplicate key", HEAD DET("    category: other\n"), 7, 5,
+		  "duplicate key 'category'" },
+		{ "duplicate id in pack", HEAD DET("") DET(""), 7, 9,
+		  "duplicate detector id 'bad.x'" },
+		{ "bad id", HEAD "  - id: Bad X\n    category: other\n"
+				 "    pattern: x\n", 4, 9, "bad id" },
+		{ "examples not a list", HEAD DET("    examples: { match: x1 }\n"),
+		  7, 24, "must be a list" },
+		{ "unknown examples key", HEAD DET("    examples: { good: [x1] }\n"),
+		  7, 17, "unknown key 'examples.good'" },
+		{ "version", "pack: bad\nversion: 2\ndetectors: []\n", 2, 10,
+		  "unsupported version 2" },
+		{ "missing detectors", "pack: bad\nversion: 1\n", 1, 1,
+		  "missing 'detectors'" },
+		{ "empty detectors", "pack: bad\nversion: 1\ndetectors: []\n", 3, 12,
+		  "empty" },
+		{ "not a mapping", "- a\n- b\n", 1, 1, "must be a mapping" },
+		{ "empty file", "# nothing\n", 1, 1, "empty pack" },
+		{ "yaml syntax", "pack: bad\nversion: 1\ndetectors:\n  - id: [x\n",
+		  5, 1, "invalid YAML" },
+		{ "yaml tab", "pack: bad\n\tversion: 1\n", 2, 1, "invalid YAML" },
+	};
+	(void)state;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct lt_packset *ps = NULL;
+		struct lt_err err;
+		char col[32], buf[1024];
+		char *path = write_file(tmpdir, "bad.yaml", t[i].text);
+		int rc = lt_packset_load(tmpdir, NULL, 0, &ps, &err);
+
+		snprintf(col, sizeof col, "(column %d)", t[i].column);
+		if (rc != -1 || ps || err.code != LT_E_CONFIG ||
+		    strcmp(err.path, path) != 0 || err.line != t[i].line ||
+		    !strstr(err.msg, col) || !strstr(err.msg, t[i].msg))
+			fail_msg("bad pack '%s': rc %d, got \"%s\", want line "
+				 "%llu %s and \"%s\"", t[i].what, rc,
+				 rc ? lt_err_format(&err, buf, sizeof buf) : "",
+				 (unsigned long long)t[i].line, col, t[i].msg);
+		free(path);
+		remove_file(tmpdir, "bad.yaml");
+	}
+}
+
+static void test_pack_duplicate_across(void **state)
+{
+	struct lt_packset *ps = NULL;
+	struct lt_err err;
+	char *a, *b;
+	(void)state;
+
+	a = write_file(tmpdir, "a.yaml", "pack: a\nversion: 1\ndetectors:\n"
+		       "  - id: dup.x\n    category: other\n    pattern: x1\n");
+	b = write_file(tmpdir, "b.yaml", "pack: b\nversion: 1\ndetectors:\n"
+		       "  - id: ok.y\n    category: other\n    pattern: y1\n"
+		       "  - id: dup.x\n    category: other\n    pattern: x2\n");
+	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), -1);
+	assert_null(ps);
+	assert_string_equal(err.path, b); /* a.yaml sorts first */
+	assert_int_equal(err.line, 7);
+	assert_non_null(strstr(err.msg, "duplicate detector id 'dup.x'"));
+	assert_non_null(strstr(err.msg, "a.yaml:4"));
+	assert_non_null(strstr(err.msg, "(column 9)"));
+	remove_file(tmpdir, "b.yaml");
+
+	/* the same pack name in two files */
+	free(b);
+	b = write_file(tmpdir, "b.yaml", "pack: a\nversion: 1\ndetectors:\n"
+		       "  - id: ok.y\n    category: other\n    pattern: y1\n");
+	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), -1);
+	assert_int_equal(err.line, 1);
+	assert_non_null(strstr(err.msg, "duplicate pack 'a'"));
+	remove_file(tmpdir, "a.yaml");
+	remove_file(tmpdir, "b.yaml");
+	free(a);
+	free(b);
+
+	/* no packs at all, and no such directory */
+	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), -1);
+	assert_non_null(strstr(err.msg, "no *.yaml packs"));
+	assert_int_equal(lt_packset_load("/nonexistent/lethe", NULL, 0, &ps,
+					 &err), -1);
+	assert_int_equal(err.code, LT_E_CONFIG);
+}
+
+/* ---- matching -------------------------------------------------------------- */
+
+static void test_match_cell(void **state)
+{
+	static const struct {
+		const char *cell;
+		const char *det;
+		int level;  /* 0: no hit */
+		int whole;
+		unsigned off, len;
+	} t[] = {
+		{ "S8412345E", "sg.nric", LT_HIT_VALID, 1, 0, 9 },
+		{ "  s8412345e\t", "sg.nric", LT_HIT_VALID, 1, 2, 9 },
+		{ "\"G5872776N\"", "sg.nric", LT_HIT_VALID, 1, 1, 9 },
+		{ " 'M4332674T' ", "sg.nric", LT_HIT_VALID, 1, 2, 9 },
+		{ "Customer S8412345E called", "sg.nric", LT_HIT_VALID, 0, 9, 9 },
+		{ "S8412345F", "sg.nric", LT_HIT_SHAPE, 1, 0, 9 },
+		{ "sku S8412345F, then T0212345I", "sg.nric", LT_HIT_VALID, 0, 20, 9 },
+		{ "T0212345I S8412345F", "sg.nric", LT_HIT_VALID, 0, 0, 9 },
+		{ "T01FC6132D", "sg.nric", 0, 0, 0, 0 },
+		{ "AS8412345E", "sg.nric", 0, 0, 0, 0 },
+		{ "S8412345E9", "sg.nric", 0, 0, 0, 0 },
+		{ "900101-1234568", "kr.rrn", LT_HIT_VALID, 1, 0, 14 },
+		{ "2101013123450", "kr.rrn", LT_HIT_WEAK, 1, 0, 13 },
+		{ "900230-1234563", "kr.rrn", LT_HIT_SHAPE, 1, 0, 14 },
+		{ "\xec\xa3\xbc\xeb\xaf\xbc 751111-2543211", "kr.rrn",
+		  LT_HIT_VALID, 0, 7, 14 },
+		{ "8801234567893", "kr.rrn", LT_HIT_SHAPE, 1, 0, 13 },
+		{ "email: alice@example.com.", "email", LT_HIT_VALID, 0, 7, 17 },
+		{ "ALICE@EXAMPLE.COM", "email", LT_HIT_VALID, 1, 0, 17 },
+		{ "info@presidio.", "email", 0, 0, 0, 0 },
+		{ "v1.2@3.4", "email", LT_HIT_SHAPE, 1, 0, 8 },
+		{ "4111 1111 1111 1111", "payment_card", LT_HIT_VALID, 1, 0, 19 },
+		{ "paid with 5555-5555-5555-4444 ok", "payment_card",
+		  LT_HIT_VALID, 0, 10, 19 },
+		{ "4111111111111112", "payment_card", LT_HIT_SHAPE, 1, 0, 16 },
+		{ "+65 9123 4567", "sg.phone", LT_HIT_VALID, 1, 0, 13 },
+		{ "tel 6123-4567 / 9999 0000", "sg.phone", LT_HIT_VALID, 0, 4, 9 },
+		{ "99912345", "sg.phone", LT_HIT_SHAPE, 1, 0, 8 },
+		{ "010-1234-5678", "kr.phone", LT_HIT_VALID, 1, 0, 13 },
+		{ "+82 10-2345-6789", "kr.phone", LT_HIT_VALID, 1, 0, 16 },
+		{ "1588-1234", "kr.phone", 0, 0, 0, 0 },
+		{ "", "sg.nric", 0, 0, 0, 0 },
+		{ "   ", "sg.nric", 0, 0, 0, 0 },
+	};
+	struct lt_packset *ps = load_shipped();
+	struct lt_matcher *m = lt_matcher_new(ps);
+	size_t ndet = lt_packset_count(ps);
+	uint8_t *en = calloc(ndet, 1);
+	size_t bad = 0;
+	(void)state;
+
+	assert_non_null(m);
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		long d = lt_packset_find(ps, t[i].det);
+		struct lt_hit hit[4];
+		size_t nh;
+
+		assert_true(d >= 0);
+		memset(en, 0, ndet);
+		en[d] = 1;
+		nh = lt_match_cell(m, t[i].cell, strlen(t[i].cell), en, hit, 4);
+		if (t[i].level == 0 ? nh != 0
+				    : (nh != 1 || hit[0].det != d ||
+				       hit[0].level != t[i].level ||
+				       hit[0].whole != t[i].whole ||
+				       hit[0].off != t[i].off ||
+				       hit[0].len != t[i].len)) {
+			print_error("match row %zu (%s, %s): %zu hits, level %d "
+				    "whole %d off %u len %u\n", i,
+				    masked(t[i].cell), t[i].det, nh,
+				    nh ? hit[0].level : 0, nh ? hit[0].whole : 0,
+				    nh ? hit[0].off : 0, nh ? hit[0].len : 0);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
+	free(en);
+	lt_matcher_free(m);
+	lt_packset_free(ps);
+}
+
+static void test_match_all_detectors(void **state)
+{
+	static const char cell[] = "S8412345E, alice@example.com, +65 9123 4567";
+	struct lt_packset *ps = load_shipped();
+	struct lt_matcher *m = lt_matcher_new(ps);
+	struct lt_hit hit[8];
+	size_t nh;
+	bool seen_nric = false, seen_email = false, seen_phone = false;
+	(void)state;
+
+	nh = lt_match_cell(m, cell, strlen(cell), NULL, hit, 8);
+	assert_int_equal(nh, 3);
+	for (size_t i = 0; i < nh; i++) {
+		const char *id = lt_packset_info(ps, hit[i].det)->id;
+
+		assert_int_equal(hit[i].level, LT_HIT_VALID);
+		assert_int_equal(hit[i].whole, 0);
+		seen_nric |= strcmp(id, "sg.nric") == 0 && hit[i].off == 0;
+		seen_email |= strcmp(id, "email") == 0 && hit[i].off == 11;
+		seen_phone |= strcmp(id, "sg.phone") == 0 && hit[i].off == 30;
+	}
+	assert_true(seen_nric && seen_email && seen_phone);
+	/* cap bounds the hits written */
+	assert_int_equal(lt_match_cell(m, cell, strlen(cell), NULL, hit, 2), 2);
+	assert_int_equal(lt_match_cell(m, cell, strlen(cell), NULL, hit, 0), 0);
+	/* a lone NRIC is only an NRIC */
+	nh = lt_match_cell(m, "S8412345E", 9, NULL, hit, 8);
+	assert_int_equal(nh, 1);
+	assert_string_equal(lt_packset_info(ps, hit[0].det)->id, "sg.nric");
+	/* n bounds the cell: the NRIC is cut short */
+	assert_int_equal(lt_match_cell(m, "S8412345E", 8, NULL, hit, 8), 0);
+	lt_matcher_free(m);
+	lt_matcher_free(NULL);
+	lt_packset_free(ps);
+}
+
+static void test_match_long_cell(void **state)
+{
+	/* A long free-text cell: the value at its end is still found (the
+	 * match limit scales with the cell). */
+	size_t n = 4u << 20;
+	char *cell = malloc(n + 1);
+	struct lt_packset *ps = load_shipped();
+	struct lt_matcher *m = lt_matcher_new(ps);
+	long d = lt_packset_find(ps, "email");
+	uint8_t *en = calloc(lt_packset_count(ps), 1);
+	struct lt_hit hit;
+	(void)state;
+
+	for (size_t i = 0; i < n; i++)
+		cell[i] = "ab.c-@ 1"[i % 8];
+	memcpy(cell + n - 20, " bob@example.org    ", 20);
+	cell[n] = '\0';
+	en[d] = 1;
+	assert_int_equal(lt_match_cell(m, cell, n, en, &hit, 1), 1);
+	assert_int_equal(hit.level, LT_HIT_VALID);
+	assert_int_equal(hit.off, n - 19);
+	assert_int_equal(hit.len, 15);
+	free(en);
+	free(cell);
+	lt_matcher_free(m);
+	lt_packset_free(ps);
+}
+
+static void test_match_limit(void **state)
+{
+	/* A catastrophic pattern in a user's pack gives up at the match
+	 * limit (no hit) instead of running for minutes. */
+	static const char cell[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!c";
+	struct lt_packset *ps = NULL;
+	struct lt_matcher *m;
+	struct lt_err err;
+	struct lt_hit hit;
+	clock_t t0;
+	char *path;
+	(void)state;
+
+	path = write_file(tmpdir, "slow.yaml",
+			  "pack: slow\nversion: 1\ndetectors:\n"
+			  "  - id: slow.x\n    category: other\n"
+			  "    pattern: '(?:a|aa)+c'\n");
+	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), 0);
+	m = lt_matcher_new(ps);
+	t0 = clock();
+	assert_int_equal(lt_match_cell(m, cell, strlen(cell), NULL, &hit, 1), 0);
+	/* unbounded, this cell costs ~7 s of CPU at -O2; bounded, milliseconds */
+	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
+	/* the same matcher still works afterwards */
+	assert_int_equal(lt_match_cell(m, "aac", 3, NULL, &hit, 1), 1);
+	assert_int_equal(hit.len, 3);
+	lt_matcher_free(m);
+	lt_packset_free(ps);
+	remove_file(tmpdir, "slow.yaml");
+	free(path);
+}
+
+static void test_header_hints(void **state)
+{
+	static const struct {
+		const char *det, *name;
+		int want;
+	} t[] = {
+		{ "sg.nric", "nric", 1 },
+		{ "sg.nric", "NRIC_FIN", 1 },
+		{ "sg.nric", "customer_ic_no", 1 },
+		{ "sg.nric", "uinfin", 1 },
+		{ "sg.nric", "fin", 1 },
+		{ "sg.nric", "financial_year", 0 },
+		{ "sg.nric", "order_ref", -1 },
+		{ "sg.nric", "SKU", -1 },
+		{ "sg.nric", "preference", 0 },
+		{ "sg.nric", "name", 0 },
+		{ "kr.rrn", "\xec\xa3\xbc\xeb\xaf\xbc\xeb\x93\xb1\xeb\xa1\x9d"
+			    "\xeb\xb2\x88\xed\x98\xb8", 1 },  /* 주민등록번호 */
+		{ "kr.rrn", "RRN", 1 },
+		{ "kr.rrn", "barcode", -1 },
+		{ "kr.rrn", "created_at", -1 },
+		{ "sg.phone", "Mobile", 1 },
+		{ "sg.phone", "hotel", 0 },
+		{ "sg.phone", "order_no", -1 },
+		{ "kr.phone", "tel_no", 1 },
+		{ "email", "E-Mail", 1 },
+		{ "payment_card", "card_no", 1 },
+		{ "payment_card", "gift_card_no", 0 },
+		{ "payment_card", "imei", -1 },
+		{ "sg.nric", "", 0 },
+		{ "sg.nric", "\xff\xfe", 0 },  /* not UTF-8: no hint */
+	};
+	struct lt_packset *ps = load_shipped();
+	(void)state;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		long d = lt_packset_find(ps, t[i].det);
+		int got;
+
+		assert_true(d >= 0);
+		got = lt_header_hint(ps, (size_t)d, t[i].name);
+		if (got != t[i].want)
+			fail_msg("hint row %zu (%s): got %d want %d", i,
+				 t[i].det, got, t[i].want);
+	}
+	assert_int_equal(lt_header_hint(ps, 9999, "nric"), 0);
+	assert_int_equal(lt_header_hint(ps, 0, NULL), 0);
+	lt_packset_free(ps);
+}
+
+/* ---- self-test ------------------------------------------------------------- */
+
+struct tally {
+	size_t calls, ok, match_ex;
+	bool quiet;         /* failures are expected: do not print them */
+	bool leaked;        /* a raw example reached the callback */
+	char last[128];
+};
+
+static void count_cb(void *ctx, const struct lt_detector_info *d,
+		     bool is_match, const char *mask, bool ok)
+{
+	struct tally *t = ctx;
+
+	t->calls++;
+	t->ok += ok;
+	t->match_ex += is_match;
+	if (!ok && !t->quiet)
+		print_error("selftest: %s %s example %s failed\n", d->id,
+			    is_match ? "match" : "reject", mask);
+	/* Every shipped example holds 4+ letters or digits: some are masked. */
+	if (!strstr(mask, BUL))
+		t->leaked = true;
+	snprintf(t->last, sizeof t->last, "%s", mask);
+}
+
+static void test_selftest_shipped(void **state)
+{
+	struct lt_packset *ps = load_shipped();
+	struct tally t = { 0 };
+	size_t total = 0, matches = 0;
+	(void)state;
+
+	assert_int_equal(lt_packset_count(ps), 6);
+	for (size_t i = 0; i < lt_packset_count(ps); i++) {
+		const struct lt_detector_info *d = lt_packset_info(ps, i);
+
+		assert_true(d->n_match >= 6);
+		assert_true(d->n_reject >= 6);
+		total += d->n_match + d->n_reject;
+		matches += d->n_match;
+	}
+	assert_int_equal(lt_packset_selftest(ps, count_cb, &t), 0);
+	assert_int_equal(t.calls, total);
+	assert_int_equal(t.ok, total);
+	assert_int_equal(t.match_ex, matches);
+	assert_false(t.leaked);
+	lt_packset_free(ps);
+}
+
+static void test_selftest_fails(void **state)
+{
+	struct lt_packset *ps = NULL;
+	struct tally t = { 0 };
+	struct lt_err err;
+	char *path;
+	(void)state;
+
+	/* one wrong match example (bad check letter), one wrong reject */
+	t.quiet = true;
+	path = write_file(tmpdir, "f.yaml",
+		   "pack: f\nversion: 1\ndetectors:\n"
+		   "  - id: f.nric\n    category: national_id\n"
+		   "    pattern: '[STFGM]\\d{7}[A-Z]'\n    validator: sg_nric\n"
+		   "    examples:\n"
+		   "      match: [S8412345E, S8412345F]\n"
+		   "      reject: [T0212345I, X1]\n");
+	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), 0);
+	assert_int_equal(lt_packset_selftest(ps, count_cb, &t), 2);
+	assert_int_equal(t.calls, 4);
+	assert_int_equal(t.ok, 2);
+	assert_string_equal(t.last, BUL BUL); /* too short to keep any */
+	lt_packset_free(ps);
+	remove_file(tmpdir, "f.yaml");
+	free(path);
+}
+
+static void test_selftest_masks(void **state)
+{
+	struct lt_packset *ps = NULL;
+	struct tally t = { 0 };
+	struct lt_err err;
+	char *path;
+	(void)state;
+
+	path = write_file(tmpdir, "m.yaml",
+		   "pack: m\nversion: 1\ndetectors:\n"
+		   "  - id: m.rrn\n    category: national_id\n"
+		   "    pattern: '\\d{6}-\\d{7}'\n    validator: kr_rrn\n"
+		   "    examples:\n"
+		   "      match: ['\xec\xa3\xbc 900101-1234568']\n");
+	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), 0);
+	assert_int_equal(lt_packset_selftest(ps, count_cb, &t), 0);
+	/* national_id: the style of lt_mask LT_MASK_ID, last 3 kept */
+	assert_string_equal(t.last, BUL " " BUL BUL BUL BUL BUL BUL "-" BUL BUL
+			    BUL BUL "568");
+	lt_packset_free(ps);
+	remove_file(tmpdir, "m.yaml");
+	free(path);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/lethe-test-detect-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	DIR *dp = opendir(tmpdir);
+	struct dirent *e;
+	(void)state;
+
+	/* a failed test may leave its pack behind */
+	while (dp && (e = readdir(dp)) != NULL)
+		if (e->d_name[0] != '.')
+			remove_file(tmpdir, e->d_name);
+	if (dp)
+		closedir(dp);
+	return rmdir(tmpdir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_sg_nric),
+		cmocka_unit_test(test_kr_rrn),
+		cmocka_unit_test(test_luhn),
+		cmocka_unit_test(test_card),
+		cmocka_unit_test(test_email),
+		cmocka_unit_test(test_sg_phone),
+		cmocka_unit_test(test_kr_phone),
+		cmocka_unit_test(test_validator_find),
+		cmocka_unit_test(test_pack_good),
+		cmocka_unit_test(test_pack_errors),
+		cmocka_unit_test(test_pack_duplicate_across),
+		cmocka_unit_test(test_match_cell),
+		cmocka_unit_test(test_match_all_detectors),
+		cmocka_unit_test(test_match_long_cell),
+		cmocka_unit_test(test_match_limit),
+		cmocka_unit_test(test_header_hints),
+		cmocka_unit_test(test_selftest_shipped),
+		cmocka_unit_test(test_selftest_fails),
+		cmocka_unit_test(test_selftest_masks),
+	};
+
+	return cmocka_run_group_tests_name("detect", tests, setup, teardown);
+}
