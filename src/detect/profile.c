@@ -305,11 +305,15 @@ static enum lt_confidence judge(const struct lt_detector_info *di,
 	r = checked ? (double)a->matched / (double)checked : 0;
 
 	if (di->has_checksum) {
-		if (q >= 0.8 && c >= 0.5 && (a->valid >= 3 || hint > 0))
+		if (q >= 0.8 && c >= 0.5 &&
+		    (a->valid >= 3 || (hint > 0 && a->valid >= 1)))
 			conf = LT_CONF_HIGH;
 		else if (q >= 0.8 && a->matched >= 3 && r >= 0.5)
+			/* well formed but mostly without checksum: RRNs issued
+			 * since Oct 2020 */
 			conf = hint > 0 ? LT_CONF_HIGH : LT_CONF_MEDIUM;
-		else if (q >= 0.5 && (a->matched >= 2 || hint > 0))
+		else if (q >= 0.5 && c >= 0.3 &&
+			 (a->valid >= 2 || (hint > 0 && a->valid >= 1)))
 			conf = LT_CONF_MEDIUM;
 		else
 			conf = LT_CONF_LOW;

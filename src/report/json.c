@@ -129,8 +129,7 @@ int lt_report_json(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 			json_array_append_new(errors, e);
 			nerr++;
 		}
-		if (r->n_columns)
-			nsrc_pd++;
+		size_t ncols_before = ncols;
 		for (size_t c = 0; c < r->n_columns; c++) {
 			const struct lt_column *col = &r->columns[c];
 			int counted = 0;
@@ -153,6 +152,8 @@ int lt_report_json(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 			}
 			ncols += (size_t)counted;
 		}
+		if (ncols > ncols_before)
+			nsrc_pd++;
 	}
 	json_object_set_new(root, "sources", sources);
 	json_object_set_new(summary, "sources", json_integer((json_int_t)inv->n));

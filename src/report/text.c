@@ -129,8 +129,7 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 		if (r->ragged_rows)
 			fprintf(fp, "  warning: %s rows with a different number of fields than the header\n",
 				lt_fmt_count(r->ragged_rows, a, sizeof a));
-		if (r->n_columns)
-			nsrc_pd++;
+		size_t ncols_before = ncols;
 		for (size_t c = 0; c < r->n_columns; c++) {
 			const struct lt_column *col = &r->columns[c];
 			int counted = 0;
@@ -176,6 +175,8 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 			}
 			ncols += (size_t)counted;
 		}
+		if (ncols > ncols_before)
+			nsrc_pd++;
 	}
 	fputc('\n', fp);
 	if (nsrc_pd == 0) {
