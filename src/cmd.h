@@ -19,6 +19,10 @@ int cmd_apply(int argc, char **argv);
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The usage error for getopt_long's return c ('?' or ':'; call getopt_long
+ * with opterr = 0 and an optstring starting with ':'). */
+int cmd_bad_option(const char *cmd, int c, char **argv);
+
 /* Directory of the running executable (for patterns/ beside it), or NULL. */
 const char *cmd_exe_dir(void);
 

@@ -64,12 +64,13 @@ int cmd_packs(int argc, char **argv)
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":" "vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p': packs_flag = optarg; break;
 		case 'v': s.verbose = 1; break;
 		case 'h': fputs(usage_text, stdout); return LT_EXIT_OK;
-		default: return cmd_usage_error("packs", "bad option");
+		default: return cmd_bad_option("packs", c, argv);
 		}
 	}
 	if (optind >= argc)

@@ -242,7 +242,8 @@ int cmd_scan(int argc, char **argv)
 
 	lt_err_clear(&err);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "f:o:j:qh", long_opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":" "f:o:j:qh", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			format = optarg;
@@ -311,7 +312,7 @@ int cmd_scan(int argc, char **argv)
 			fputs(usage_text, stdout);
 			return LT_EXIT_OK;
 		default:
-			return cmd_usage_error("scan", "bad option");
+			return cmd_bad_option("scan", c, argv);
 		}
 	}
 	if (optind >= argc)

@@ -2,6 +2,7 @@
  * main.c - the command table, dispatch, help and version.  The only place
  * that turns a command's result into the process exit code.
  */
+#include <getopt.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -70,6 +71,16 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\ntry 'lethe help%s%s'\n", cmd ? " " : "", cmd ? cmd : "");
 	return LT_EXIT_USAGE;
+}
+
+int cmd_bad_option(const char *cmd, int c, char **argv)
+{
+	if (c == ':')
+		return cmd_usage_error(cmd, "option '%s' needs a value",
+				       argv[optind - 1]);
+	if (optopt && optopt < 256)
+		return cmd_usage_error(cmd, "unknown option '-%c'", optopt);
+	return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
 static char exe_dir[PATH_MAX];

@@ -206,6 +206,8 @@ struct lt_source_result {
 	bool sampled;
 	uint64_t encoding_errors;
 	uint64_t ragged_rows;         /* rows whose field count != header's */
+	bool header_masked;           /* the header row held personal data (a
+	                               * headerless file): names are masked */
 	size_t n_columns_total;       /* columns in the source */
 	struct lt_column *columns;    /* with findings */
 	size_t n_columns;

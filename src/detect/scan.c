@@ -41,23 +41,47 @@ struct sink {
 	size_t header_n;             /* fields in the header */
 	char **names;                /* header names (owned by the main sink) */
 	size_t n_names;
+	bool header_masked;          /* the header row looked like data */
 	bool want_header;            /* the next record is the header */
 	bool stopped;                /* --sample reached with rows left */
 };
 
+/* True when a cell of the header row holds a value a detector accepts on
+ * its own (an NRIC, an email): the "header" is a row of data, and its
+ * names would print personal data. */
+static bool header_is_data(struct sink *s, const struct lt_field *f, size_t n)
+{
+	size_t ndet = lt_packset_count(s->ps);
+	struct lt_hit *hits = lt_xcalloc(ndet ? ndet : 1, sizeof *hits);
+	bool data = false;
+
+	for (size_t i = 0; i < n && !data; i++) {
+		size_t nh = lt_match_cell(s->m, f[i].p, f[i].n, NULL, hits, ndet);
+
+		for (size_t h = 0; h < nh && !data; h++)
+			data = hits[h].level >= LT_HIT_WEAK &&
+			       !lt_packset_info(s->ps, hits[h].det)->needs_header;
+	}
+	free(hits);
+	return data;
+}
+
 static void sink_header(struct sink *s, const struct lt_field *f, size_t n)
 {
-	const char **names = lt_xcalloc(n ? n : 1, sizeof *names);
-
-	for (size_t i = 0; i < n; i++)
-		names[i] = f[i].p;
-	s->prof = lt_profile_new(s->ps, names, n);
-	s->header_n = n;
+	s->header_masked = header_is_data(s, f, n);
 	s->names = lt_xcalloc(n ? n : 1, sizeof *s->names);
-	for (size_t i = 0; i < n; i++)
-		s->names[i] = lt_xstrndup(f[i].p, f[i].n);
+	for (size_t i = 0; i < n; i++) {
+		if (s->header_masked) {
+			char m[256];
+			lt_mask(LT_MASK_DEFAULT, f[i].p, f[i].n, m, sizeof m);
+			s->names[i] = lt_xstrdup(m);
+		} else {
+			s->names[i] = lt_xstrndup(f[i].p, f[i].n);
+		}
+	}
 	s->n_names = n;
-	free(names);
+	s->prof = lt_profile_new(s->ps, (const char *const *)s->names, n);
+	s->header_n = n;
 }
 
 static int on_record(void *ctx, const struct lt_field *f, size_t n,
@@ -513,6 +537,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 	out->rows_scanned = main_sink.rows;
 	out->ragged_rows = main_sink.ragged;
 	out->sampled = main_sink.stopped || info.source_sampled;
+	out->header_masked = main_sink.header_masked;
 	if (main_sink.prof) {
 		out->n_columns_total = lt_profile_ncols(main_sink.prof);
 		lt_profile_verdicts(main_sink.prof, o->min_conf, &out->columns,

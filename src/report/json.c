@@ -88,6 +88,8 @@ static json_t *source_json(const struct lt_packset *ps,
 				    json_integer((json_int_t)r->encoding_errors));
 		json_object_set_new(o, "ragged_rows",
 				    json_integer((json_int_t)r->ragged_rows));
+		if (r->header_masked)
+			json_object_set_new(o, "header_masked", json_true());
 	}
 	for (size_t i = 0; i < r->n_columns; i++) {
 		const struct lt_column *c = &r->columns[i];

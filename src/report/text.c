@@ -126,6 +126,9 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 		if (r->encoding_errors)
 			fprintf(fp, "  warning: %s invalid bytes replaced (%s)\n",
 				lt_fmt_count(r->encoding_errors, a, sizeof a), r->encoding);
+		if (r->header_masked)
+			fputs("  warning: the first row holds personal data, not names: "
+			      "column names masked (use --no-header)\n", fp);
 		if (r->ragged_rows)
 			fprintf(fp, "  warning: %s rows with a different number of fields than the header\n",
 				lt_fmt_count(r->ragged_rows, a, sizeof a));
