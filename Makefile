@@ -39,27 +39,36 @@ SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 all: lethe
 
+# V=1 shows the full commands.
+Q := $(if $(V),,@)
+
 lethe: $(OBJ)
-	$(CC) $(OPT) -o $@ $^ $(LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(OPT) -o $@ $^ $(LIBS)
 
-build/rel/%.o: %.c $(wildcard include/lethe/*.h)
+build/rel/%.o: %.c $(wildcard include/lethe/*.h src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) $(CFLAGS_W) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	@echo "  CC      $<"
+	$(Q)$(CC) $(OPT) $(CFLAGS_W) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-build/asan/%.o: %.c $(wildcard include/lethe/*.h)
+build/asan/%.o: %.c $(wildcard include/lethe/*.h src/*.h src/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(CFLAGS_W) $(CPPFLAGS) -c -o $@ $<
+	@echo "  CC-SAN  $<"
+	$(Q)$(CC) -O1 -g $(SAN) $(CFLAGS_W) $(CPPFLAGS) -c -o $@ $<
 
 build/lethe-asan: $(ASAN_OBJ)
-	$(CC) $(SAN) -o $@ $^ $(LIBS)
+	@echo "  LD-SAN  $@"
+	$(Q)$(CC) $(SAN) -o $@ $^ $(LIBS)
 
 build/rel/tests/%: tests/unit/%.c $(LIB_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(OPT) $(CFLAGS_W) $(CPPFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS) -lcmocka
+	@echo "  TEST    $@"
+	$(Q)$(CC) $(OPT) $(CFLAGS_W) $(CPPFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS) -lcmocka
 
 build/asan/tests/%: tests/unit/%.c $(ASAN_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -O1 -g $(SAN) $(CFLAGS_W) $(CPPFLAGS) -o $@ $< $(ASAN_LIB) $(LIBS) -lcmocka
+	@echo "  TEST-SAN $@"
+	$(Q)$(CC) -O1 -g $(SAN) $(CFLAGS_W) $(CPPFLAGS) -o $@ $< $(ASAN_LIB) $(LIBS) -lcmocka
 
 deps:
 	@sh tools/deps.sh $(DEB_PKGS)
