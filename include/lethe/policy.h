@@ -24,7 +24,7 @@
 
 #include "lethe/err.h"
 
-/* ---- time zones ------------------------------------------------------------ */
+/* ---- time zones ---------------------------------------------------------- */
 
 struct lt_tz;
 
@@ -46,14 +46,15 @@ int32_t lt_tz_offset(const struct lt_tz *tz, int64_t t);
  * with the offset before the change (02:30 in a 02:00->03:00 gap is 03:30). */
 int64_t lt_tz_to_utc(const struct lt_tz *tz, int64_t local);
 
-/* ---- dates ------------------------------------------------------------------ */
+/* ---- dates --------------------------------------------------------------- */
 
 typedef int64_t lt_ms; /* milliseconds since the epoch, UTC */
 
 enum lt_date_format {
 	LT_DATE_AUTO = 0,  /* see lt_date_parse */
-	LT_DATE_ISO,       /* 2024-01-31, 2024-01-31T10:15[:00[.123]][Z|+08:00|+0800|+08],
-	                    * 'T', 't' or a space between date and time */
+	LT_DATE_ISO,       /* 2024-01-31, 2024-01-31T10:15[:00[.123]], then
+	                    * optionally Z, +08:00, +0800 or +08; 'T', 't'
+	                    * or a space between date and time */
 	LT_DATE_DMY,       /* 31/01/2024 or 31-01-2024 (day and month may be 1
 	                    * digit), optionally followed by " HH:MM[:SS[.f]]" */
 	LT_DATE_YMD8,      /* 20240131 */
@@ -86,7 +87,7 @@ int lt_date_format_parse(const char *s, enum lt_date_format *out);
 int lt_date_parse(const char *s, size_t n, enum lt_date_format f,
 		  const struct lt_tz *tz, lt_ms *out);
 
-/* ---- durations and ages ------------------------------------------------------ */
+/* ---- durations and ages -------------------------------------------------- */
 
 enum lt_unit { LT_UNIT_DAYS = 'd', LT_UNIT_MONTHS = 'm', LT_UNIT_YEARS = 'y' };
 
@@ -120,14 +121,18 @@ enum lt_age lt_age_over(const char *s, size_t n, enum lt_date_format f,
 /* The same judgement on a date already read. */
 bool lt_age_over_ms(lt_ms date, struct lt_duration retain,
 		    const struct lt_tz *tz, lt_ms now);
-/*! The cutoff C with: lt_age_over_ms(date, retain, tz, now) exactly when
- * date < C, for every date (the month clamp makes it differ from
- * now - retain: with now = 30 Mar 2024, 1m gives C = 1 Mar, not 29 Feb).
- * For a set-based predicate ("age_col < cutoff") and the plan's "cutoff". */
+/*! now - retain, by the same calendar arithmetic (30 Mar 2024 - 1m =
+ * 29 Feb 2024), for the plan's "cutoff" and messages.  In a zone without
+ * DST, date < cutoff exactly when lt_age_over_ms for days, and for months
+ * and years when both wall-clock days of month are 28 or less; near a
+ * month's end the clamp makes "date + retain < now" differ from it by up
+ * to 3 days.  So rows are decided by lt_age_over_ms (in SQL: "col +
+ * interval < now" with the session TimeZone set to the policy's zone,
+ * which clamps the same way), never by the cutoff. */
 lt_ms lt_age_cutoff(struct lt_duration retain, const struct lt_tz *tz,
 		    lt_ms now);
 
-/* ---- the policy ---------------------------------------------------------------- */
+/* ---- the policy ---------------------------------------------------------- */
 
 enum lt_action {
 	LT_ACT_DELETE_ROWS,
@@ -155,7 +160,7 @@ struct lt_strlist {
 struct lt_match {
 	struct lt_strlist types;      /* detector ids: "sg.nric", "kr.*" */
 	struct lt_strlist categories; /* DESIGN vocabulary: "national_id" */
-	struct lt_strlist sources;    /* source names: "exports/*.csv*" */
+	struct lt_strlist sources;    /* source names: "exports/customers*" */
 	struct lt_strlist tables;     /* "schema.table" of Postgres sources */
 	struct lt_strlist columns;    /* column names */
 	uint32_t given;               /* LT_MATCH_* bits of the fields given */
@@ -224,33 +229,41 @@ struct lt_type_ref {
 	const char *category; /* "national_id" */
 };
 
-/*! Loads and checks the policy at path.  types[0..n_types) are the known
- * detector types; with types NULL, type patterns are checked only for
- * shape, and rules are compared field by field only.
+/*! Loads and checks the policy at path.  types[0..n_types) are the types
+ * the loaded packs define; with types NULL, type patterns are checked only
+ * for shape, and rules are compared field by field only (a category rule
+ * shadowing a later type rule needs the types' categories).
  *
- * Every problem found is reported, not only the first: on failure *errs is
- * a malloc'd array of *n_errs >= 1 errors (free(*errs)), in file order,
- * each with path = the policy path, line = 1-based line, and msg starting
- * with the 1-based column: "7: unknown key 'retian'", so lt_err_format
- * gives "FILE:LINE:COL: message".  At most 100 are kept (the last says
- * so).  Checked: YAML syntax; unknown and duplicate keys; missing keys;
- * version; timezone; ungoverned; rule and hold ids (shape, duplicates);
- * match fields (unknown type or category, bad glob, empty list, empty
- * match, types and categories that exclude each other); retain; age_from
- * (required when retain > 0); date_format; action; keep and mask (redact
- * only; keep: domain only on email); drop_column with retain > 0; a rule
- * never reached because an earlier rule matches everything it does; holds
- * (match on sources/tables only, where.column, in_file readable, in: not
- * empty).
+ * Every problem is reported, not only the first: on failure *errs is a
+ * malloc'd array of *n_errs >= 1 errors (free(*errs)) in file order, each
+ * with path = the policy path, line = 1-based line (0: the file itself),
+ * and msg starting with the 1-based column: "7: unknown key 'retian'".
+ * Print them with lt_policy_err_format ("FILE:LINE:COL: message").  At
+ * most 100 are kept; the last then says how many more there were.
  *
- * Returns 0 with *out set (and *errs NULL, *n_errs 0), or -1.  Not
- * thread-safe with respect to nothing: it only reads files. */
+ * Checked: YAML syntax; unknown and duplicate keys; missing keys; version;
+ * timezone; ungoverned; rule and hold ids (shape, duplicates); match fields
+ * (unknown type or category, bad glob, empty list, empty match, types
+ * outside the categories also given); retain; age_from (required when
+ * retain > 0; table as schema.table; table or file, with column and key);
+ * date_format (only with age_from); action; keep and mask (redact only;
+ * keep: domain only where an email can match); drop_column with
+ * retain > 0; a rule never reached because an earlier rule matches all it
+ * does; holds (match on sources/tables only, where.column, exactly one of
+ * in_file (readable, relative to the policy) and in (not empty)).  An
+ * age_from file is resolved but not opened: it is data, read by the plan.
+ *
+ * Returns 0 with *out set (*errs NULL, *n_errs 0), or -1.  Thread-safe
+ * (reads files, touches no global state). */
 int lt_policy_load(const char *path, const struct lt_type_ref *types,
 		   size_t n_types, struct lt_policy **out, struct lt_err **errs,
 		   size_t *n_errs);
 void lt_policy_free(struct lt_policy *p); /* NULL is a no-op */
+/* Formats an error of lt_policy_load as "FILE:LINE:COL: message" (or
+ * "FILE: message" when it has no location) into buf.  Returns buf. */
+char *lt_policy_err_format(const struct lt_err *e, char *buf, size_t cap);
 
-/* ---- matching -------------------------------------------------------------------- */
+/* ---- matching ------------------------------------------------------------ */
 
 /* One finding (or one column) to match.  A field left NULL never satisfies
  * a pattern on it: a file source has no table, so `tables:` never matches
