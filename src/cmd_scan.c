@@ -55,6 +55,7 @@ static const char usage_text[] =
 "  lethe scan --fail-on medium --include '*.csv' /srv/share\n"
 "  zcat dump.csv.gz | lethe scan -\n";
 
+#include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -412,9 +413,15 @@ int cmd_scan(int argc, char **argv)
 			fp = lt_afile_fp(af);
 			if ((!strcmp(format, "json") ? lt_report_json(fp, &inv, &err)
 						     : lt_report_text(fp, &inv, &err)) < 0) {
+				bool epipe = errno == EPIPE;
+
 				lt_afile_abort(af);
-				fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
-				rc = LT_EXIT_USAGE;
+				/* a reader that went away (| head) ends us quietly */
+				if (!epipe) {
+					fprintf(stderr, "lethe: %s\n",
+						lt_err_format(&err, msg, sizeof msg));
+					rc = LT_EXIT_USAGE;
+				}
 			} else if (lt_afile_commit(af, &err) < 0) {
 				fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
 				rc = LT_EXIT_USAGE;
