@@ -110,6 +110,10 @@ const char *cmd_packs_dir(const char *flag)
 		snprintf(buf, sizeof buf, "%s/patterns", exe_dir);
 		if (is_dir(buf))
 			return buf;
+		/* an installed tree, wherever it was moved: PREFIX/bin/lethe */
+		snprintf(buf, sizeof buf, "%s/../share/lethe/patterns", exe_dir);
+		if (is_dir(buf))
+			return buf;
 	}
 	if (is_dir(LETHE_PREFIX "/share/lethe/patterns"))
 		return LETHE_PREFIX "/share/lethe/patterns";
