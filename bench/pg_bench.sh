@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# bench/pg_bench.sh - PostgreSQL read throughput: lethe against plain COPY.
+#
+# A benchmark, not a test: it prints figures and fails only when something
+# does not run.  It starts a throwaway cluster (tests/lib/pg.sh), loads a
+# synthetic customers table of BENCH_ROWS rows (default 2,000,000) with
+# generate_series (checksum-valid NRICs, SG mobiles, example.com emails),
+# then times, on the same table:
+#   1. psql: \copy (SELECT * FROM t) TO /dev/null WITH (FORMAT csv) -- the
+#      ceiling (as many streams as lethe uses: one today)
+#   2. lethe scan --full           (MB/s, rows/s, peak RSS)
+#   3. lethe scan (default sample) (time; target: under 2 s at 10M rows)
+#
+#   BENCH_ROWS=10000000 bench/pg_bench.sh
+#   LETHE=/path/to/lethe BENCH_RUNS=3 bench/pg_bench.sh
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -eu
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+LETHE=${LETHE:-$root/lethe}
+ROWS=${BENCH_ROWS:-2000000}
+RUNS=${BENCH_RUNS:-3}
+export NO_COLOR=1
+
+[ -x "$LETHE" ] || { echo "pg_bench: $LETHE not built (make lethe)" >&2; exit 1; }
+TIME=/usr/bin/time
+[ -x "$TIME" ] || { echo "pg_bench: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
+
+# shellcheck source=../tests/lib/pg.sh
+. "$root/tests/lib/pg.sh"
+pg_start
+W=$(mktemp -d "${TMPDIR:-/tmp}/lethe-pgbench.XXXXXX")
+trap 'pg_stop; rm -rf "$W"' EXIT
+
+now() { date +%s.%N; }
+fmt() { LC_ALL=C printf "%.${2:-2f}" "$1"; }
+calc() { LC_ALL=C awk "BEGIN { printf \"%.3f\", $1 }"; }
+
+DB=bench
+pg_psql postgres -c "CREATE DATABASE $DB"
+echo "pg_bench: loading $ROWS rows ($("$PG_BIN/postgres" --version))" >&2
+t0=$(now)
+pg_psql "$DB" <<EOF
+SET client_min_messages = warning;
+-- a checksum-valid NRIC/FIN for each i (weights 2765432, T/G +4)
+CREATE FUNCTION nric(i bigint) RETURNS text LANGUAGE sql IMMUTABLE AS \$\$
+  SELECT p || d || substr(CASE WHEN p IN ('S', 'T') THEN 'JZIHGFEDCBA'
+                               ELSE 'XWUTRQPNMLK' END,
+    ((2 * substr(d, 1, 1)::int + 7 * substr(d, 2, 1)::int
+      + 6 * substr(d, 3, 1)::int + 5 * substr(d, 4, 1)::int
+      + 4 * substr(d, 5, 1)::int + 3 * substr(d, 6, 1)::int
+      + 2 * substr(d, 7, 1)::int
+      + CASE WHEN p IN ('T', 'G') THEN 4 ELSE 0 END) % 11) + 1, 1)
+  FROM (SELECT substr('STFG', (i % 4)::int + 1, 1) AS p,
+               lpad(((i * 7919) % 10000000)::text, 7, '0') AS d) x
+\$\$;
+CREATE UNLOGGED TABLE customers (
+  id bigint, nric text, full_name text, mobile text, email text,
+  birth_date date, created_at timestamptz, balance numeric(12,2),
+  active boolean, note text);
+INSERT INTO customers
+SELECT i, nric(i), 'Customer ' || i,
+       (80000000 + (i * 37) % 20000000)::text,
+       'user' || i || '@example.com',
+       date '1950-01-01' + (i % 20000)::int,
+       timestamptz '2020-01-01 00:00:00+00' + make_interval(secs => i),
+       ((i * 13) % 1000000) / 100.0,
+       i % 3 = 0,
+       'order note ' || md5(i::text)
+FROM generate_series(1::bigint, $ROWS) AS g(i);
+ANALYZE customers;
+CREATE ROLE bench LOGIN PASSWORD 'bench';
+GRANT SELECT ON customers TO bench;
+EOF
+t1=$(now)
+echo "pg_bench: loaded in $(fmt "$(calc "$t1 - $t0")" 1f) s" >&2
+size=$(pg_psql "$DB" -Atc "SELECT pg_size_pretty(pg_table_size('customers'))")
+HOSTQ=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$PGHOST")
+URI="postgresql://bench@/$DB?host=$HOSTQ&port=$PGPORT#public.customers"
+export PGPASSWORD=bench
+
+# the CSV the COPY produces (not timed): the bytes both sides move
+bytes=$("$PG_BIN/psql" -X -q -U "$PG_SUPER" -d "$DB" \
+	-c "\\copy (SELECT * FROM public.customers) TO STDOUT WITH (FORMAT csv)" | wc -c)
+mb=$(calc "$bytes / 1048576")
+
+best() { sort -g | head -n 1; } # fastest of the runs
+
+# 1. plain COPY through psql
+for _ in $(seq "$RUNS"); do
+	a=$(now)
+	"$PG_BIN/psql" -X -q -U "$PG_SUPER" -d "$DB" \
+		-c "\\copy (SELECT * FROM public.customers) TO /dev/null WITH (FORMAT csv)"
+	b=$(now)
+	calc "$b - $a"; echo
+done >"$W/copy.t"
+t_copy=$(best <"$W/copy.t")
+
+# 2. lethe scan --full (one stream; peak RSS from /usr/bin/time -v)
+for i in $(seq "$RUNS"); do
+	a=$(now)
+	rc=0
+	$TIME -v -o "$W/full.$i.time" "$LETHE" scan --full -q -f json \
+		-o "$W/full.json" "$URI" >"$W/full.out" 2>"$W/full.err" || rc=$?
+	b=$(now)
+	if [ "$rc" -gt 1 ]; then
+		echo "pg_bench: lethe scan --full failed (exit $rc):" >&2
+		head -5 "$W/full.err" >&2
+		exit 1
+	fi
+	calc "$b - $a"; echo
+done >"$W/full.t"
+t_full=$(best <"$W/full.t")
+rss=$(awk -F': ' '/Maximum resident/ { print $2 }' "$W"/full.*.time | sort -n | tail -n 1)
+scanned=$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["sources"][0]; print(s.get("rows_scanned"), s.get("sampled"))' "$W/full.json" 2>/dev/null || echo "? ?")
+
+# 3. lethe scan with the default sample
+for i in $(seq "$RUNS"); do
+	a=$(now)
+	rc=0
+	$TIME -v -o "$W/sample.$i.time" "$LETHE" scan -q -f json \
+		-o "$W/sample.json" "$URI" >/dev/null 2>"$W/sample.err" || rc=$?
+	b=$(now)
+	[ "$rc" -gt 1 ] && { echo "pg_bench: sampled scan failed (exit $rc)" >&2; head -5 "$W/sample.err" >&2; exit 1; }
+	calc "$b - $a"; echo
+done >"$W/sample.t"
+t_sample=$(best <"$W/sample.t")
+sampled=$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["sources"][0]; print(s.get("rows_scanned"), s.get("sampled"))' "$W/sample.json" 2>/dev/null || echo "? ?")
+rss_s=$(awk -F': ' '/Maximum resident/ { print $2 }' "$W"/sample.*.time | sort -n | tail -n 1)
+
+cpus=$(nproc 2>/dev/null || echo "?")
+echo
+echo "PostgreSQL read benchmark: $ROWS rows, table $size, CSV $(fmt "$mb" 1f) MiB, $cpus CPUs, best of $RUNS"
+printf "  %-34s %8s s  %8s MiB/s  %12s rows/s\n" \
+	"psql \\copy TO /dev/null (1 stream)" "$(fmt "$t_copy")" \
+	"$(fmt "$(calc "$mb / $t_copy")" 1f)" "$(fmt "$(calc "$ROWS / $t_copy")" 0f)"
+printf "  %-34s %8s s  %8s MiB/s  %12s rows/s  peak RSS %s MiB  (rows %s)\n" \
+	"lethe scan --full (1 stream)" "$(fmt "$t_full")" \
+	"$(fmt "$(calc "$mb / $t_full")" 1f)" "$(fmt "$(calc "$ROWS / $t_full")" 0f)" \
+	"$(fmt "$(calc "$rss / 1024")" 1f)" "${scanned% *}"
+printf "  %-34s %8s s  %s  peak RSS %s MiB\n" "lethe scan (default sample)" \
+	"$(fmt "$t_sample")" "(rows ${sampled% *}, sampled ${sampled#* })" \
+	"$(fmt "$(calc "$rss_s / 1024")" 1f)"
+printf "  lethe --full / plain COPY throughput: %s%% (target >= 90%%)\n" \
+	"$(fmt "$(calc "100 * $t_copy / $t_full")" 0f)"
