@@ -99,7 +99,7 @@ static int is_dir(const char *p)
 
 const char *cmd_packs_dir(const char *flag)
 {
-	static char buf[PATH_MAX + 16];
+	static char buf[PATH_MAX + 64];
 	const char *env = getenv("LETHE_PACKS");
 
 	if (flag)
@@ -108,6 +108,10 @@ const char *cmd_packs_dir(const char *flag)
 		return env;
 	if (exe_dir[0]) {
 		snprintf(buf, sizeof buf, "%s/patterns", exe_dir);
+		if (is_dir(buf))
+			return buf;
+		/* build/lethe-asan in the source tree */
+		snprintf(buf, sizeof buf, "%s/../patterns", exe_dir);
 		if (is_dir(buf))
 			return buf;
 		/* an installed tree, wherever it was moved: PREFIX/bin/lethe */

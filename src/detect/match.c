@@ -69,6 +69,17 @@ void lt_matcher_free(struct lt_matcher *m)
 	free(m);
 }
 
+static bool is_joiner(char c)
+{
+	return c == '-' || c == '_' || c == '.';
+}
+
+static bool is_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 'a' && c <= 'z');
+}
+
 static bool is_ws(unsigned char c)
 {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
@@ -135,6 +146,19 @@ static uint8_t level_of(enum lt_valid v)
 	}
 }
 
+/* True when s[o0..o1) continues a longer token on either side through a
+ * joiner ('-', '_' or '.' with a letter or digit beyond it): a digit run
+ * inside a UUID ("91234567-e29b-...") or a hyphenated reference is not a
+ * value of its own.  Sentence punctuation ("call 9123 4567.") is fine. */
+static bool inside_token(const char *s, size_t n, size_t o0, size_t o1)
+{
+	if (o0 >= 2 && is_joiner(s[o0 - 1]) && is_alnum((unsigned char)s[o0 - 2]))
+		return true;
+	if (o1 + 1 < n && is_joiner(s[o1]) && is_alnum((unsigned char)s[o1 + 1]))
+		return true;
+	return false;
+}
+
 /* Runs one detector over the cell; fills *hit and returns true when its
  * pattern matched at least once.  Keeps the best level, the first value
  * at that level, and stops at a valid one. */
@@ -162,7 +186,8 @@ static bool run_detector(struct lt_matcher *m, const struct lt_det_rt *rt,
 		if (o1 < o0) /* \K games: not a value */
 			break;
 		vlen = o1 - o0;
-		if (vlen >= rt->min_len && (!rt->max_len || vlen <= rt->max_len)) {
+		if (vlen >= rt->min_len && (!rt->max_len || vlen <= rt->max_len) &&
+		    !inside_token(cell, n, o0, o1)) {
 			uint8_t lv = rt->validate
 					     ? level_of(rt->validate(cell + o0, vlen))
 					     : LT_HIT_VALID;

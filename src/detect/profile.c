@@ -322,7 +322,10 @@ static enum lt_confidence judge(const struct lt_detector_info *di,
 			conf = LT_CONF_HIGH;
 		else if (hint > 0 && q >= 0.6 && r >= 0.2 && a->matched >= 2)
 			conf = LT_CONF_HIGH;
-		else if (q >= 0.5 && a->matched >= 5)
+		else if (q >= 0.5 && a->matched >= 5 &&
+			 (a->whole * 2 < a->matched || r >= 0.1))
+			/* values in free text, or a real share of the column;
+			 * a few whole cells among thousands are noise */
 			conf = LT_CONF_MEDIUM;
 		else if (q >= 0.5 && hint > 0 && a->matched >= 1)
 			conf = LT_CONF_MEDIUM;
