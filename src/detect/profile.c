@@ -327,6 +327,10 @@ static enum lt_confidence judge(const struct lt_detector_info *di,
 			/* values in free text, or a real share of the column;
 			 * a few whole cells among thousands are noise */
 			conf = LT_CONF_MEDIUM;
+		else if (q >= 0.8 && a->matched >= 3 && r >= 0.02 &&
+			 a->whole * 2 < a->matched)
+			/* a few clean values in a short free-text column */
+			conf = LT_CONF_MEDIUM;
 		else if (q >= 0.5 && hint > 0 && a->matched >= 1)
 			conf = LT_CONF_MEDIUM;
 		else

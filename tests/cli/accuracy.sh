@@ -5,8 +5,8 @@
 # encoding lethe reads, lookalike and misleading-header columns, free text)
 # into a scratch directory, runs tools/accuracy.py on it with $LETHE
 # (default ./lethe) and asserts the column-level floors:
-#     overall precision >= LT_ACC_MIN_PRECISION (default 0.95)
-#     overall recall    >= LT_ACC_MIN_RECALL    (default 0.90)
+#     overall precision >= LT_ACC_MIN_PRECISION (default 0.98)
+#     overall recall    >= LT_ACC_MIN_RECALL    (default 0.95)
 #     every type        >= LT_ACC_PER_TYPE_MIN  (default: not checked)
 # One TAP line: "ok - accuracy floor" or "not ok - accuracy floor: why",
 # then the confusions as "# " lines.  accuracy.py prints only types, column
@@ -34,8 +34,8 @@ fi
 
 NAME="accuracy floor"
 ROWS=${LT_ACC_ROWS:-2000}
-MIN_P=${LT_ACC_MIN_PRECISION:-0.95}
-MIN_R=${LT_ACC_MIN_RECALL:-0.90}
+MIN_P=${LT_ACC_MIN_PRECISION:-0.98}
+MIN_R=${LT_ACC_MIN_RECALL:-0.95}
 CORPUS=$T/corpus
 OUT=$T/accuracy.out
 
