@@ -84,6 +84,8 @@ struct lt_stream_opts {
 	uint64_t sample_rows;   /* pg: rows to sample (0 = all) */
 	bool full;              /* pg: read every row */
 	int statement_timeout_ms;
+	unsigned streams;       /* pg --full: parallel ctid-range readers
+	                         * (0 or 1: one stream) */
 };
 
 /* Metadata a stream knows once read (pg: estimates and sampling). */

@@ -321,6 +321,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 	struct lt_stream_opts so = {
 		.sample_rows = o->sample_rows, .full = o->full,
 		.statement_timeout_ms = o->statement_timeout_ms,
+		.streams = o->parallel ? nm : 1,
 	};
 	struct reader rd = { .first = true };
 	struct lt_csv_opts co = { 0 };

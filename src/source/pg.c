@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/select.h>
 
 #include <libpq-fe.h>
 
@@ -623,14 +624,20 @@ struct pg_reader {
 };
 
 struct pg_stream {
-	struct pg_reader r;      /* the only reader until ctid ranges come */
+	struct pg_reader r;      /* the first reader (the whole table, or the
+	                          * first ctid range; its COPY has the header) */
+	struct pg_reader *more;  /* --full on a large table: the other ctid
+	                          * ranges, one connection each, sharing r's
+	                          * exported snapshot */
+	size_t nmore;
+	size_t cur;              /* reader being read: 0 = r, k = more[k-1] */
+	size_t live;             /* readers whose COPY has not ended */
 	struct secrets sc;       /* scrubbed from every message */
 	char *name;              /* the source's display name (for errors) */
 	bool full_read;          /* every row requested: at the end the row
 	                          * count becomes the exact rows_estimated */
 	bool done;               /* end of COPY reached */
 	struct lt_err fail;      /* sticky error once read failed */
-	/* later: char snapshot[64]; struct pg_reader *ranges; size_t nranges */
 };
 
 static void reader_close(struct pg_reader *r)
@@ -683,6 +690,9 @@ static void pg_stream_free(struct pg_stream *ps)
 	if (!ps)
 		return;
 	reader_close(&ps->r);
+	for (size_t i = 0; i < ps->nmore; i++)
+		reader_close(&ps->more[i]);
+	free(ps->more);
 	secrets_release(&ps->sc);
 	free(ps->name);
 	free(ps);
@@ -696,55 +706,101 @@ static void pg_close(struct lt_stream *s)
 
 static uint64_t pg_rows(const struct pg_stream *ps)
 {
-	return ps->r.msgs > 0 ? ps->r.msgs - 1 : 0;
+	uint64_t n = ps->r.msgs > 0 ? ps->r.msgs - 1 : 0;
+
+	for (size_t i = 0; i < ps->nmore; i++)
+		n += ps->more[i].msgs; /* no header on the other ranges */
+	return n;
 }
 
-/* The COPY ended (PQgetCopyData -1): its result says whether it ended
- * well (a statement timeout or a terminated backend end it too). */
+static struct pg_reader *reader_at(struct pg_stream *ps, size_t k)
+{
+	return k == 0 ? &ps->r : &ps->more[k - 1];
+}
+
+/* A reader's COPY ended (PQgetCopyData -1): its result says whether it
+ * ended well (a statement timeout or a terminated backend end it too). */
 static int copy_finish(struct lt_stream *s, struct pg_stream *ps,
-		       struct lt_err *err)
+		       struct pg_reader *r, struct lt_err *err)
 {
 	PGresult *res;
 	char msg[256];
 	int rc = 0;
 
-	ps->r.in_copy = false;
-	while ((res = PQgetResult(ps->r.conn)) != NULL) {
+	r->in_copy = false;
+	while ((res = PQgetResult(r->conn)) != NULL) {
 		if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
-			result_msg(ps->r.conn, res, &ps->sc, msg, sizeof msg);
+			result_msg(r->conn, res, &ps->sc, msg, sizeof msg);
 			rc = -1;
 		}
 		PQclear(res);
 	}
 	if (rc < 0) {
 		lt_err_set(&ps->fail, LT_E_DB, ps->name, 0, "%s", msg);
-		lt_err_at_byte(&ps->fail, ps->r.bytes);
+		lt_err_at_byte(&ps->fail, r->bytes);
 		*err = ps->fail;
 		return -1;
 	}
-	ps->done = true;
-	if (ps->full_read)
-		s->info.rows_estimated = (int64_t)pg_rows(ps);
+	if (ps->live > 0)
+		ps->live--;
+	if (ps->live == 0) {
+		ps->done = true;
+		if (ps->full_read)
+			s->info.rows_estimated = (int64_t)pg_rows(ps);
+	}
 	return 0;
 }
 
+/* With several readers and nothing received: waits until one socket has
+ * data (or an error), then lets libpq read it. */
+static void wait_readers(struct pg_stream *ps)
+{
+	fd_set rfds;
+	int maxfd = -1;
+
+	FD_ZERO(&rfds);
+	for (size_t k = 0; k <= ps->nmore; k++) {
+		struct pg_reader *r = reader_at(ps, k);
+		int fd;
+
+		if (!r->in_copy || !r->conn || (fd = PQsocket(r->conn)) < 0)
+			continue;
+		FD_SET(fd, &rfds);
+		if (fd > maxfd)
+			maxfd = fd;
+	}
+	if (maxfd < 0)
+		return;
+	if (select(maxfd + 1, &rfds, NULL, NULL, NULL) < 0)
+		return;
+	for (size_t k = 0; k <= ps->nmore; k++) {
+		struct pg_reader *r = reader_at(ps, k);
+
+		if (r->in_copy && r->conn && PQsocket(r->conn) >= 0 &&
+		    FD_ISSET(PQsocket(r->conn), &rfds))
+			PQconsumeInput(r->conn);
+	}
+}
+
+/* Hands out whole COPY rows, switching readers only between rows, so the
+ * parser sees one header and then every row of every range. */
 static int pg_read(struct lt_stream *s, void *buf, size_t cap, size_t *n,
 		   struct lt_err *err)
 {
 	struct pg_stream *ps = s->impl;
 	struct pg_reader *r;
 	char *out = buf;
-	size_t got = 0;
+	size_t got = 0, idle = 0;
 
 	*n = 0;
 	if (!ps)
 		return lt_err_set(err, LT_E_DB, NULL, 0, "stream not open");
-	r = &ps->r;
 	if (ps->fail.code != LT_E_NONE) {
 		*err = ps->fail;
 		return -1;
 	}
 	while (got < cap) {
+		r = reader_at(ps, ps->cur);
 		if (r->row_off < r->row_len) {
 			size_t k = r->row_len - r->row_off;
 
@@ -762,11 +818,16 @@ static int pg_read(struct lt_stream *s, void *buf, size_t cap, size_t *n,
 		}
 		if (ps->done)
 			break;
+		if (!r->in_copy) {
+			ps->cur = (ps->cur + 1) % (ps->nmore + 1);
+			continue;
+		}
 		{
-			/* with bytes in hand, take only rows already received
-			 * (one recv when libpq's buffer is empty) rather than
-			 * wait for the server */
-			int len = PQgetCopyData(r->conn, &r->row, got > 0);
+			/* one reader: with bytes in hand, take only rows
+			 * already received rather than wait for the server.
+			 * Several: never block on one while another has rows */
+			bool async = got > 0 || ps->nmore > 0;
+			int len = PQgetCopyData(r->conn, &r->row, async);
 
 			if (len == 0 && PQconsumeInput(r->conn))
 				len = PQgetCopyData(r->conn, &r->row, 1);
@@ -775,20 +836,29 @@ static int pg_read(struct lt_stream *s, void *buf, size_t cap, size_t *n,
 				r->row_off = 0;
 				r->msgs++;
 				r->bytes += (uint64_t)len;
+				idle = 0;
 				continue;
 			}
-			if (len == 0) /* async and nothing ready yet */
-				break;
+			if (len == 0) { /* async and nothing ready yet */
+				if (ps->nmore == 0 || got > 0)
+					break;
+				ps->cur = (ps->cur + 1) % (ps->nmore + 1);
+				if (++idle > ps->nmore) {
+					wait_readers(ps);
+					idle = 0;
+				}
+				continue;
+			}
 			r->row = NULL;
 			if (len == -1) {
-				if (copy_finish(s, ps, err) < 0) {
+				if (copy_finish(s, ps, r, err) < 0) {
 					if (got > 0) { /* report it next call */
 						lt_err_clear(err);
 						break;
 					}
 					return -1;
 				}
-				break;
+				continue;
 			}
 			/* -2: the connection failed (server gone) */
 			{
@@ -807,7 +877,9 @@ static int pg_read(struct lt_stream *s, void *buf, size_t cap, size_t *n,
 			}
 		}
 	}
-	s->info.raw_bytes = r->bytes;
+	s->info.raw_bytes = ps->r.bytes;
+	for (size_t k = 0; k < ps->nmore; k++)
+		s->info.raw_bytes += ps->more[k].bytes;
 	*n = got;
 	return 0;
 }
@@ -957,6 +1029,114 @@ static bool skip_type(const char *typcategory, const char *typoid)
 	       strcmp(typoid, "17") == 0;
 }
 
+/* Starts one reader's transaction on the exported snapshot. */
+static int range_begin(struct pg_stream *ps, PGconn *c, const char *snap,
+		       const struct lt_stream_opts *o, char *msg, size_t cap)
+{
+	char *lit = PQescapeLiteral(c, snap, strlen(snap)), *sql, tmo[32];
+	const char *params[1];
+	int rc;
+
+	if (!lit) {
+		snprintf(msg, cap, "cannot quote the snapshot id");
+		return -1;
+	}
+	if (run_ok(c, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", 0,
+		   NULL, PGRES_COMMAND_OK, &ps->sc, msg, cap) < 0) {
+		PQfreemem(lit);
+		return -1;
+	}
+	sql = lt_xasprintf("SET TRANSACTION SNAPSHOT %s", lit);
+	PQfreemem(lit);
+	rc = run_ok(c, sql, 0, NULL, PGRES_COMMAND_OK, &ps->sc, msg, cap);
+	free(sql);
+	if (rc < 0 || run_ok(c, "SELECT pg_catalog.set_config('search_path', '', true)",
+			     0, NULL, PGRES_TUPLES_OK, &ps->sc, msg, cap) < 0)
+		return -1;
+	if (o->statement_timeout_ms > 0) {
+		snprintf(tmo, sizeof tmo, "%d", o->statement_timeout_ms);
+		params[0] = tmo;
+		if (run_ok(c, "SELECT pg_catalog.set_config('statement_timeout', $1, true)",
+			   1, params, PGRES_TUPLES_OK, &ps->sc, msg, cap) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* --full on a large table with several workers: the table's pages are cut
+ * into o->streams ctid ranges (TID range scans: PostgreSQL 14+), each read
+ * by its own connection inside one exported snapshot, so together they see
+ * exactly the rows one COPY would.  Only the first range's COPY has the
+ * header.  A table under 16 MiB, or any failure to set up, keeps one
+ * stream (ps->nmore stays 0 after a failed setup only when nothing was
+ * started; otherwise the error is returned). */
+static int open_ranges(const struct lt_source *src, const struct lt_stream_opts *o,
+		       struct pg_stream *ps, PGconn *c, const char *rel,
+		       const char *relid, const char *cols, char *msg, size_t cap)
+{
+	const char *params[1] = { relid };
+	PGresult *r;
+	char snap[128];
+	int64_t pages = 0;
+	size_t k = o->streams;
+	char *sql;
+
+	r = run(c, "SELECT pg_catalog.pg_export_snapshot(),"
+		" pg_catalog.pg_relation_size($1::pg_catalog.oid)"
+		" / pg_catalog.current_setting('block_size')::pg_catalog.int8",
+		1, params, PGRES_TUPLES_OK, &ps->sc, msg, cap);
+	if (!r)
+		return -1;
+	snprintf(snap, sizeof snap, "%s", PQgetvalue(r, 0, 0));
+	pages = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+	PQclear(r);
+	if (pages < 2048)
+		return 0;
+	if (k > (size_t)(pages / 1024))
+		k = (size_t)(pages / 1024);
+	if (k > 64)
+		k = 64;
+	ps->more = lt_xcalloc(k - 1, sizeof *ps->more);
+	for (size_t i = 0; i < k; i++) {
+		int64_t lo = pages * (int64_t)i / (int64_t)k;
+		int64_t hi = pages * (int64_t)(i + 1) / (int64_t)k;
+		struct pg_reader *rd = i == 0 ? &ps->r : &ps->more[i - 1];
+		char where[160];
+
+		if (i == 0)
+			snprintf(where, sizeof where,
+				 "ctid < '(%lld,0)'::pg_catalog.tid", (long long)hi);
+		else if (i + 1 == k)
+			snprintf(where, sizeof where,
+				 "ctid >= '(%lld,0)'::pg_catalog.tid", (long long)lo);
+		else
+			snprintf(where, sizeof where,
+				 "ctid >= '(%lld,0)'::pg_catalog.tid"
+				 " AND ctid < '(%lld,0)'::pg_catalog.tid",
+				 (long long)lo, (long long)hi);
+		if (i > 0) {
+			rd->conn = pg_connect(src->conninfo, &ps->sc, msg, cap);
+			if (!rd->conn)
+				return -1;
+			ps->nmore = i;   /* close what was opened on failure */
+			if (range_begin(ps, rd->conn, snap, o, msg, cap) < 0)
+				return -1;
+			rd->in_tx = true;
+		}
+		sql = lt_xasprintf("COPY (SELECT %s FROM %s WHERE %s) TO STDOUT"
+				   " WITH (FORMAT csv%s)", cols, rel, where,
+				   i == 0 ? ", HEADER" : "");
+		r = run(rd->conn, sql, 0, NULL, PGRES_COPY_OUT, &ps->sc, msg, cap);
+		free(sql);
+		if (!r)
+			return -1;
+		PQclear(r);
+		rd->in_copy = true;
+	}
+	ps->nmore = k - 1;
+	return 0;
+}
+
 int lt_pg_stream_open(const struct lt_source *src,
 		      const struct lt_stream_opts *o, struct lt_stream *s,
 		      struct lt_err *err)
@@ -1074,14 +1254,23 @@ int lt_pg_stream_open(const struct lt_source *src,
 		goto fail;
 	}
 
-	sql = lt_xasprintf("COPY (SELECT %s FROM %s) TO STDOUT"
-			   " WITH (FORMAT csv, HEADER)",
-			   cols.data ? cols.data : "", from.data);
-	r = run(c, sql, 0, NULL, PGRES_COPY_OUT, &ps->sc, msg, sizeof msg);
-	if (!r)
-		goto fail;
-	PQclear(r);
-	ps->r.in_copy = true;
+	if (ps->full_read && o->streams > 1 && relkind == 'r' &&
+	    PQserverVersion(c) >= 140000) {
+		if (open_ranges(src, o, ps, c, rel, relid, cols.data ? cols.data : "",
+				msg, sizeof msg) < 0)
+			goto fail;
+	}
+	if (ps->nmore == 0) {
+		sql = lt_xasprintf("COPY (SELECT %s FROM %s) TO STDOUT"
+				   " WITH (FORMAT csv, HEADER)",
+				   cols.data ? cols.data : "", from.data);
+		r = run(c, sql, 0, NULL, PGRES_COPY_OUT, &ps->sc, msg, sizeof msg);
+		if (!r)
+			goto fail;
+		PQclear(r);
+		ps->r.in_copy = true;
+	}
+	ps->live = 1 + ps->nmore;
 
 	free(sql);
 	free(rel);
