@@ -10,7 +10,9 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "lethe/detect.h"
@@ -516,6 +518,1286 @@ enum lt_valid lt_valid_kr_phone(const char *s, size_t n)
 	return kr_national_ok(nat) ? LT_VALID_OK : LT_VALID_NO;
 }
 
+/* ---- calendar helpers (dates of birth) and digit fields ---------------------- */
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil), and back. */
+static long days_from_civil(long y, int m, int d)
+{
+	long era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153L * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static void civil_from_days(long z, long *y, int *m, int *d)
+{
+	long era, doe, yoe, doy, mp;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
+	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
+	*y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Reads exactly k ASCII digits at s as a number; -1 when one is not. */
+static int num_at(const char *s, size_t k)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < k; i++) {
+		if (!is_digit(s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
+/* ---- Singapore: masked NRIC, postal code, address (sections 1, 8) ---------- */
+
+/* Whether check letter c can end an NRIC/FIN of prefix p ('*' = unknown
+ * prefix: any table).  IDENTIFIERS.md section 1. */
+static bool nric_letter_ok(char p, char c)
+{
+	static const char st[] = "ABCDEFGHIZJ";
+	static const char fg[] = "KLMNPQRTUWX";
+	static const char m[] = "KLJNPQRTUWX";
+
+	if (!is_alpha(c))
+		return false;
+	switch (p) {
+	case 'S': case 'T': return strchr(st, c) != NULL;
+	case 'F': case 'G': return strchr(fg, c) != NULL;
+	case 'M': return strchr(m, c) != NULL;
+	case '*': return strchr(st, c) || strchr(fg, c) || strchr(m, c);
+	default: return false;
+	}
+}
+
+enum lt_valid lt_valid_sg_nric_partial(const char *s, size_t n)
+{
+	char v[12];
+	size_t k = 0, masks = 0, digits = 0, i;
+
+	s = trim(s, &n);
+	/* Normalise: U+2022, '*', 'x' and 'X' are mask characters ('*'),
+	 * except the last character, which is the check letter. */
+	for (i = 0; i < n; k++) {
+		char c = s[i];
+
+		if (k + 1 >= sizeof v)
+			return LT_VALID_NO;
+		if (n - i >= 3 && memcmp(s + i, "\xe2\x80\xa2", 3) == 0) {
+			c = '*';
+			i += 3;
+		} else {
+			i++;
+			if ((c == 'x' || c == 'X') && i < n)
+				c = '*';
+		}
+		v[k] = to_upper(c);
+	}
+	v[k] = '\0';
+	if (k == 4) /* the last four: three digits and the check letter */
+		return num_at(v, 3) >= 0 && nric_letter_ok('*', v[3])
+			       ? LT_VALID_OK : LT_VALID_NO;
+	if (k != 9 || !strchr("STFGM*", v[0]))
+		return LT_VALID_NO;
+	/* positions 1..7: masks first, then the 3 or 4 digits shown */
+	for (i = 1; i < 8 && v[i] == '*'; i++)
+		masks++;
+	for (; i < 8 && is_digit(v[i]); i++)
+		digits++;
+	if (i != 8 || digits < 3 || digits > 4 || masks < 3)
+		return LT_VALID_NO;
+	return nric_letter_ok(v[0], v[8]) ? LT_VALID_OK : LT_VALID_NO;
+}
+
+/* Postal sectors: the first two digits, 01-82 except 74. */
+static bool sg_sector_ok(const char *d)
+{
+	int sec = num_at(d, 2);
+
+	return sec >= 1 && sec <= 82 && sec != 74;
+}
+
+enum lt_valid lt_valid_sg_postal(const char *s, size_t n)
+{
+	s = trim(s, &n);
+	if (n != 6 || num_at(s, 6) < 0)
+		return LT_VALID_NO;
+	return sg_sector_ok(s) ? LT_VALID_OK : LT_VALID_NO;
+}
+
+/* ---- address tokens (SG, MY) ------------------------------------------------- */
+
+/* One word of an address: its bytes, and for a word of at most 15 bytes
+ * that starts with a letter a lower-cased copy without a final '.' for
+ * comparisons (else ""; no cue word is longer). */
+struct tok {
+	const char *p;
+	size_t n;
+	char low[16];
+};
+
+static bool tok_sep(char c)
+{
+	return c == ' ' || c == ',' || c == '\t' || c == ';';
+}
+
+/* Splits s[0..n) into at most cap words at blanks, commas, semicolons. */
+static size_t tokens(const char *s, size_t n, struct tok *t, size_t cap)
+{
+	size_t k = 0, i = 0;
+
+	while (i < n && k < cap) {
+		size_t j, m, l = 0;
+
+		while (i < n && tok_sep(s[i]))
+			i++;
+		if (i >= n)
+			break;
+		for (j = i; j < n && !tok_sep(s[j]); j++)
+			;
+		t[k].p = s + i;
+		t[k].n = j - i;
+		m = j - i;
+		if (m > 1 && s[j - 1] == '.')
+			m--;
+		if (!is_alpha(s[i]) || m >= sizeof t[k].low)
+			m = 0; /* only words are looked up: keep "" */
+		for (size_t x = 0; x < m && l + 1 < sizeof t[k].low; x++) {
+			char c = s[i + x];
+
+			t[k].low[l++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+		}
+		t[k].low[l] = '\0';
+		k++;
+		i = j;
+	}
+	return k;
+}
+
+static bool all_digits(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_digit(s[i]))
+			return false;
+	return true;
+}
+
+/* A house, block or lot number: digits, then optionally a letter, '-' or
+ * '/' and more digits ("12", "123A", "12-3", "5/2"). */
+static bool house_no(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && is_digit(s[i]))
+		i++;
+	if (i == 0 || i > 5)
+		return false;
+	if (i < n && is_alpha(s[i]) && i + 1 == n)
+		return true;
+	if (i < n && (s[i] == '-' || s[i] == '/')) {
+		size_t j = ++i;
+
+		while (i < n && (is_digit(s[i]) || is_alpha(s[i])))
+			i++;
+		if (i == j)
+			return false;
+	}
+	return i == n;
+}
+
+/* Words that mark addresses and non-names, one sorted table for a binary
+ * search.  SG street words: prefix words open a street name ("Jalan
+ * Besar"); suffix words close one and never stand first ("Dr Tan" is a
+ * person).  MY: state and federal territory names and the country, one
+ * word each ("Lumpur" for Kuala Lumpur, "Pinang" for Pulau Pinang); street
+ * and area words.  Not-name words: placeholders and company or place words
+ * that make a capitalised phrase something other than a person's name
+ * (not a name list). */
+enum {
+	W_SG_PRE = 1, W_SG_SUF = 2, W_MY_STATE = 4, W_MY_STREET = 8,
+	W_MY_AREA = 16, W_NOT_NAME = 32,
+};
+static const struct {
+	const char *w;
+	unsigned char f;
+} cue_words[] = {
+	{ "admin", W_NOT_NAME },
+	{ "administrator", W_NOT_NAME },
+	{ "and", W_NOT_NAME },
+	{ "anonymous", W_NOT_NAME },
+	{ "apartment", W_MY_AREA },
+	{ "applicable", W_NOT_NAME },
+	{ "available", W_NOT_NAME },
+	{ "ave", W_SG_SUF },
+	{ "avenue", W_SG_SUF | W_NOT_NAME },
+	{ "bandar", W_MY_AREA },
+	{ "bdr", W_MY_AREA },
+	{ "berhad", W_NOT_NAME },
+	{ "bhd", W_NOT_NAME },
+	{ "blvd", W_SG_SUF },
+	{ "boulevard", W_SG_SUF },
+	{ "cash", W_NOT_NAME },
+	{ "center", W_NOT_NAME },
+	{ "central", W_SG_SUF },
+	{ "centre", W_NOT_NAME },
+	{ "circle", W_SG_SUF },
+	{ "close", W_SG_SUF },
+	{ "co", W_NOT_NAME },
+	{ "company", W_NOT_NAME },
+	{ "corp", W_NOT_NAME },
+	{ "corporation", W_NOT_NAME },
+	{ "cres", W_SG_SUF },
+	{ "crescent", W_SG_SUF },
+	{ "customer", W_NOT_NAME },
+	{ "default", W_NOT_NAME },
+	{ "demo", W_NOT_NAME },
+	{ "desa", W_MY_AREA },
+	{ "dr", W_SG_SUF },
+	{ "drive", W_SG_SUF },
+	{ "dummy", W_NOT_NAME },
+	{ "enterprise", W_NOT_NAME },
+	{ "enterprises", W_NOT_NAME },
+	{ "example", W_NOT_NAME },
+	{ "expressway", W_SG_SUF },
+	{ "felda", W_MY_AREA },
+	{ "flat", W_MY_AREA },
+	{ "for", W_NOT_NAME },
+	{ "gardens", W_SG_SUF },
+	{ "green", W_SG_SUF },
+	{ "group", W_NOT_NAME },
+	{ "grove", W_SG_SUF },
+	{ "guest", W_NOT_NAME },
+	{ "heights", W_SG_SUF },
+	{ "highway", W_SG_SUF },
+	{ "hill", W_SG_SUF },
+	{ "holdings", W_NOT_NAME },
+	{ "inc", W_NOT_NAME },
+	{ "jalan", W_SG_PRE | W_MY_STREET },
+	{ "jln", W_SG_PRE | W_MY_STREET },
+	{ "johor", W_MY_STATE },
+	{ "kampong", W_MY_AREA },
+	{ "kampung", W_MY_AREA },
+	{ "kedah", W_MY_STATE },
+	{ "kelantan", W_MY_STATE },
+	{ "kg", W_MY_AREA },
+	{ "kondominium", W_MY_AREA },
+	{ "korea", W_NOT_NAME },
+	{ "labuan", W_MY_STATE },
+	{ "lane", W_SG_SUF },
+	{ "lebuh", W_MY_STREET },
+	{ "lebuhan", W_MY_STREET },
+	{ "lebuhraya", W_MY_STREET },
+	{ "lengkok", W_SG_PRE | W_MY_STREET },
+	{ "limited", W_NOT_NAME },
+	{ "lingkaran", W_MY_STREET },
+	{ "link", W_SG_SUF },
+	{ "lintang", W_SG_PRE | W_MY_STREET },
+	{ "llc", W_NOT_NAME },
+	{ "llp", W_NOT_NAME },
+	{ "loop", W_SG_SUF },
+	{ "lor", W_SG_SUF },
+	{ "lorong", W_SG_PRE | W_MY_STREET },
+	{ "lrg", W_MY_STREET },
+	{ "ltd", W_NOT_NAME },
+	{ "lumpur", W_MY_STATE },
+	{ "malacca", W_MY_STATE },
+	{ "malaysia", W_MY_STATE | W_NOT_NAME },
+	{ "mall", W_NOT_NAME },
+	{ "medan", W_MY_STREET },
+	{ "melaka", W_MY_STATE },
+	{ "n/a", W_NOT_NAME },
+	{ "nil", W_NOT_NAME },
+	{ "none", W_NOT_NAME },
+	{ "not", W_NOT_NAME },
+	{ "null", W_NOT_NAME },
+	{ "of", W_NOT_NAME },
+	{ "pahang", W_MY_STATE },
+	{ "pangsapuri", W_MY_AREA },
+	{ "park", W_SG_SUF },
+	{ "penang", W_MY_STATE },
+	{ "pending", W_NOT_NAME },
+	{ "perak", W_MY_STATE },
+	{ "perlis", W_MY_STATE },
+	{ "persiaran", W_MY_STREET },
+	{ "pinang", W_MY_STATE },
+	{ "pl", W_SG_SUF },
+	{ "place", W_SG_SUF },
+	{ "presint", W_MY_AREA },
+	{ "psrn", W_MY_STREET },
+	{ "pte", W_NOT_NAME },
+	{ "putrajaya", W_MY_STATE },
+	{ "quay", W_SG_SUF },
+	{ "rd", W_SG_SUF },
+	{ "ring", W_SG_SUF },
+	{ "rise", W_SG_SUF },
+	{ "road", W_SG_SUF | W_NOT_NAME },
+	{ "sabah", W_MY_STATE },
+	{ "sample", W_NOT_NAME },
+	{ "sarawak", W_MY_STATE },
+	{ "sdn", W_NOT_NAME },
+	{ "seksyen", W_MY_AREA },
+	{ "selangor", W_MY_STATE },
+	{ "sembilan", W_MY_STATE },
+	{ "services", W_NOT_NAME },
+	{ "shop", W_NOT_NAME },
+	{ "singapore", W_NOT_NAME },
+	{ "solutions", W_NOT_NAME },
+	{ "sq", W_SG_SUF },
+	{ "square", W_SG_SUF },
+	{ "st", W_SG_SUF },
+	{ "store", W_NOT_NAME },
+	{ "street", W_SG_SUF | W_NOT_NAME },
+	{ "taman", W_MY_AREA },
+	{ "tba", W_NOT_NAME },
+	{ "tbc", W_NOT_NAME },
+	{ "terengganu", W_MY_STATE },
+	{ "terrace", W_SG_SUF },
+	{ "test", W_NOT_NAME },
+	{ "testing", W_NOT_NAME },
+	{ "the", W_NOT_NAME },
+	{ "tmn", W_MY_AREA },
+	{ "trading", W_NOT_NAME },
+	{ "unknown", W_NOT_NAME },
+	{ "user", W_NOT_NAME },
+	{ "view", W_SG_SUF },
+	{ "walk", W_SG_SUF },
+	{ "walk-in", W_NOT_NAME },
+	{ "way", W_SG_SUF },
+};
+
+/* strcmp, inline: most comparisons end at the first byte. */
+static int wcmp(const char *a, const char *b)
+{
+	while (*a && *a == *b) {
+		a++;
+		b++;
+	}
+	return (unsigned char)*a - (unsigned char)*b;
+}
+
+/* cue_words[by_letter[c - 'a'] .. by_letter[c - 'a' + 1]) start with c. */
+static const unsigned char by_letter[27] = {
+	0, 9, 15, 28, 34, 38, 41, 46, 50, 51, 54, 61, 79, 84, 89, 90, 105, 106, 110, 126, 136, 138, 139, 142, 142, 142, 142
+};
+
+/* Bit b of pair2[a] is set when some cue word starts with letters 'a' + a,
+ * 'a' + b (bit 26: a non-letter second byte); most words fail here. */
+static const uint32_t pair2[26] = {
+	0x020a008, 0x0004899, 0x0124911, 0x0120010,
+	0x0802000, 0x0004810, 0x0120001, 0x0004110,
+	0x0002000, 0x0004801, 0x0004051, 0x01a4911,
+	0x0000011, 0x4104100, 0x0000020, 0x01e0911,
+	0x0100000, 0x0004108, 0x0094199, 0x0021093,
+	0x0042000, 0x0000100, 0x0000001, 0x0000000,
+	0x0000000, 0x0000000,
+};
+
+/* The flags of lower-case word w, 0 when it is in no list. */
+static unsigned word_flags(const char *w)
+{
+	size_t lo, hi;
+	unsigned b;
+
+	if (w[0] < 'a' || w[0] > 'z' || !w[1])
+		return 0;
+	b = (w[1] >= 'a' && w[1] <= 'z') ? (unsigned)(w[1] - 'a') : 26;
+	if (!(pair2[w[0] - 'a'] >> b & 1))
+		return 0;
+	lo = by_letter[w[0] - 'a'];
+	hi = by_letter[w[0] - 'a' + 1];
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = wcmp(w, cue_words[mid].w);
+
+		if (c == 0)
+			return cue_words[mid].f;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return 0;
+}
+
+/* "#05-123", "#B1-12", "#12-03A": floor and unit. */
+static bool sg_unit(const char *s, size_t n)
+{
+	size_t i = 1, f = 0, u = 0;
+
+	if (n < 4 || s[0] != '#')
+		return false;
+	if (i < n && (s[i] == 'B' || s[i] == 'b'))
+		i++;
+	while (i < n && is_digit(s[i]) && f < 3) {
+		i++;
+		f++;
+	}
+	if (f == 0 || i >= n || s[i] != '-')
+		return false;
+	i++;
+	while (i < n && is_digit(s[i]) && u < 5) {
+		i++;
+		u++;
+	}
+	if (u == 0)
+		return false;
+	if (i < n && is_alpha(s[i]))
+		i++;
+	return i == n || (i + 1 == n && s[i] == '.');
+}
+
+enum lt_valid lt_valid_sg_address(const char *s, size_t n)
+{
+	struct tok t[48];
+	size_t nt;
+	bool blk = false, unit = false, street = false, postal = false;
+
+	s = trim(s, &n);
+	nt = tokens(s, n, t, sizeof t / sizeof t[0]);
+	for (size_t i = 0; i < nt; i++) {
+		const char *w = t[i].low;
+		const struct tok *nx = i + 1 < nt ? &t[i + 1] : NULL;
+
+		unsigned f = word_flags(w);
+
+		if (f & W_MY_STATE)
+			return LT_VALID_NO; /* a Malaysian address */
+		if (w[0] == 'b' && (!strcmp(w, "blk") || !strcmp(w, "block")) &&
+		    nx && house_no(nx->p, nx->n))
+			blk = true;
+		else if (t[i].p[0] == '#' && sg_unit(t[i].p, t[i].n))
+			unit = true;
+		else if ((f & W_SG_PRE) && nx)
+			street = true;
+		else if (i > 0 && (f & W_SG_SUF))
+			street = true;
+		else if (w[0] == 's' && !strcmp(w, "singapore") && nx &&
+			 nx->n >= 6) {
+			/* "Singapore 560123", "Singapore (560123)" */
+			const char *p = nx->p;
+			size_t m = nx->n;
+
+			if (p[0] == '(' && m >= 8 && p[7] == ')') {
+				p++;
+				m -= 2;
+			}
+			if (m == 6 && all_digits(p, 6)) {
+				if (!sg_sector_ok(p))
+					return LT_VALID_NO;
+				postal = true;
+			}
+		} else if (w[0] == 's' && t[i].n == 9 &&
+			   t[i].p[1] == '(' && t[i].p[8] == ')' &&
+			   all_digits(t[i].p + 2, 6)) {
+			if (!sg_sector_ok(t[i].p + 2)) /* "S(560123)" */
+				return LT_VALID_NO;
+			postal = true;
+		} else if (i + 1 == nt && i > 0 && t[i].n == 6 &&
+			   all_digits(t[i].p, 6) && sg_sector_ok(t[i].p)) {
+			postal = true; /* a bare postal code closing it */
+		}
+	}
+	return blk + unit + street + postal >= 2 ? LT_VALID_OK : LT_VALID_NO;
+}
+
+/* ---- Malaysia: MyKad, phones, postcodes, addresses (sections 3, 6) --------- */
+
+/* Place-of-birth codes of IDENTIFIERS.md section 3 (current bp.dat): 01-16,
+ * 21-59, 60-68, 71, 72, 74-79, 82-93, 98, 99. */
+static bool my_place_ok(int pb)
+{
+	if ((pb >= 1 && pb <= 16) || (pb >= 21 && pb <= 68))
+		return true;
+	if (pb == 71 || pb == 72 || (pb >= 74 && pb <= 79))
+		return true;
+	return (pb >= 82 && pb <= 93) || pb == 98 || pb == 99;
+}
+
+enum lt_valid lt_valid_my_mykad(const char *s, size_t n)
+{
+	char d[NORM_MAX];
+	int yy, mo, dd, pb, k;
+	bool seps;
+
+	s = trim(s, &n);
+	k = digits_only(s, n, "-", d, sizeof d);
+	if (k != 12)
+		return LT_VALID_NO;
+	seps = n != 12;
+	if (seps) { /* hyphens only where YYMMDD-PB-###G puts them */
+		for (size_t i = 0, dg = 0; i < n; i++) {
+			if (s[i] != '-') {
+				dg++;
+				continue;
+			}
+			if (dg != 6 && dg != 8)
+				return LT_VALID_NO;
+		}
+	}
+	/* +60 11-xxxx xxxx written as 6011xxxxxxxx reads as a birth in
+	 * November 1960: without the card's hyphens, take it for a phone. */
+	if (!seps && memcmp(d, "6011", 4) == 0)
+		return LT_VALID_NO;
+	yy = num_at(d, 2);
+	mo = num_at(d + 2, 2);
+	dd = num_at(d + 4, 2);
+	pb = num_at(d + 6, 2);
+	if (!valid_date(1900 + yy, mo, dd) && !valid_date(2000 + yy, mo, dd))
+		return LT_VALID_NO;
+	return my_place_ok(pb) ? LT_VALID_OK : LT_VALID_NO;
+}
+
+/* Digits of the first group of a written phone number after its country
+ * code and trunk 0 ("012-345 6789" -> 2, "03-1234 5678" -> 1), or 0 when
+ * the number has no separator after that point. */
+static size_t first_group(const char *s, size_t n, size_t skip_digits)
+{
+	size_t i = 0, seen = 0, g = 0;
+	bool sep = false;
+
+	while (i < n && seen < skip_digits) { /* "+60", "60", "(+60)" */
+		if (is_digit(s[i]))
+			seen++;
+		i++;
+	}
+	while (i < n && !is_digit(s[i]))
+		i++;
+	if (i < n && s[i] == '0') /* trunk prefix */
+		i++;
+	while (i < n && is_digit(s[i])) {
+		i++;
+		g++;
+	}
+	for (; i < n; i++)
+		sep = sep || !is_digit(s[i]);
+	return sep ? g : 0;
+}
+
+/* MY national significant numbers (libphonenumber MY): mobiles 1X + 7
+ * digits, 11 + 8, 15 + 7-8; fixed lines 3[2-9] + 7, [4-79] + 7, 8[2-9] +
+ * 6.  Toll free 1-300/1-800 and premium 1-600 are 10 digits starting 1[368]
+ * and are rejected by length. */
+static bool my_national_ok(const char *d, size_t n, size_t group)
+{
+	if (n < 8)
+		return false;
+	switch (d[0]) {
+	case '1':
+		if (group && group != 2)
+			return false;
+		if (d[1] == '1')
+			return n == 10;
+		if (d[1] == '5')
+			return n == 9 || n == 10;
+		return n == 9;
+	case '3':
+		return n == 9 && d[1] >= '2' && (!group || group == 1);
+	case '8':
+		return n == 8 && d[1] >= '2' && (!group || group == 2);
+	case '4': case '5': case '6': case '7': case '9':
+		return n == 8 && (!group || group == 1);
+	default:
+		return false;
+	}
+}
+
+enum lt_valid lt_valid_my_phone(const char *s, size_t n)
+{
+	char d[NORM_MAX];
+	const char *nat;
+	size_t cc = 0;
+	int k;
+
+	s = trim(s, &n);
+	k = phone_norm(s, n, d, sizeof d);
+	if (k < 0)
+		return LT_VALID_NO;
+	nat = d;
+	if (d[0] == '+') {
+		if (k < 3 || d[1] != '6' || d[2] != '0')
+			return LT_VALID_NO;
+		nat = d + 3;
+		cc = 2;
+	} else if (d[0] == '6' && d[1] == '0') {
+		nat = d + 2;
+		cc = 2;
+	}
+	if (nat[0] == '0') /* trunk, or "+60 (0)12..." */
+		nat++;
+	else if (!cc)
+		return LT_VALID_NO;
+	if (nat[0] == '0')
+		return LT_VALID_NO;
+	return my_national_ok(nat, strlen(nat), first_group(s, n, cc))
+		       ? LT_VALID_OK : LT_VALID_NO;
+}
+
+enum lt_valid lt_valid_my_postal(const char *s, size_t n)
+{
+	int v;
+
+	s = trim(s, &n);
+	if (n != 5 || (v = num_at(s, 5)) < 0)
+		return LT_VALID_NO;
+	return v >= 1000 && v <= 98859 ? LT_VALID_OK : LT_VALID_NO;
+}
+
+
+enum lt_valid lt_valid_my_address(const char *s, size_t n)
+{
+	struct tok t[48];
+	size_t nt;
+	bool street = false, area = false, num = false, pc = false,
+	     state = false;
+
+	s = trim(s, &n);
+	nt = tokens(s, n, t, sizeof t / sizeof t[0]);
+	for (size_t i = 0; i < nt; i++) {
+		const char *w = t[i].low;
+		const struct tok *nx = i + 1 < nt ? &t[i + 1] : NULL;
+
+		if ((w[0] == 's' && !strcmp(w, "singapore")) ||
+		    (t[i].p[0] == '#' && sg_unit(t[i].p, t[i].n)))
+			return LT_VALID_NO; /* a Singapore address */
+		unsigned f = word_flags(w);
+
+		if (f & W_MY_STATE)
+			state = true;
+		else if ((f & W_MY_STREET) && nx)
+			street = true;
+		else if ((f & W_MY_AREA) && nx)
+			area = true;
+		else if ((w[0] == 'n' || w[0] == 'l') &&
+			 (!strcmp(w, "no") || !strcmp(w, "lot")) && nx &&
+			 house_no(nx->p, nx->n))
+			num = true;
+		else if (w[0] == 'n' && !strncmp(w, "no.", 3) &&
+			 house_no(t[i].p + 3, t[i].n - 3))
+			num = true; /* "No.12" */
+		else if (t[i].n == 5 && all_digits(t[i].p, 5) &&
+			 lt_valid_my_postal(t[i].p, 5) == LT_VALID_OK)
+			pc = true;
+	}
+	return street + area + num + (pc && state) >= 2 ? LT_VALID_OK
+							 : LT_VALID_NO;
+}
+
+/* ---- Korea: postcodes and addresses (section 9) ------------------------------ */
+
+enum lt_valid lt_valid_kr_postal(const char *s, size_t n)
+{
+	int v;
+
+	s = trim(s, &n);
+	if (n == 5) { /* 국가기초구역번호 since 2015: 01000-63999 */
+		if ((v = num_at(s, 5)) < 0)
+			return LT_VALID_NO;
+		return v >= 1000 && v <= 63999 ? LT_VALID_OK : LT_VALID_NO;
+	}
+	if (n == 7 && s[3] == '-' && num_at(s, 3) >= 0 && num_at(s + 4, 3) >= 0)
+		/* legacy NNN-NNN: 100-000 .. 799-999 */
+		return s[0] >= '1' && s[0] <= '7' ? LT_VALID_OK : LT_VALID_NO;
+	return LT_VALID_NO;
+}
+
+/* Whether word w[0..n) ends with the UTF-8 string suf, with at least
+ * min_before bytes before it. */
+static bool ends_with_u8(const char *w, size_t n, const char *suf,
+			 size_t min_before)
+{
+	size_t k = strlen(suf);
+
+	return n >= k + min_before && memcmp(w + n - k, suf, k) == 0;
+}
+
+static bool starts_with_u8(const char *w, size_t n, const char *pre)
+{
+	size_t k = strlen(pre);
+
+	return n >= k && memcmp(w, pre, k) == 0;
+}
+
+/* Provinces (시/도), by the stems they are written with: "서울",
+ * "서울특별시", "경기도", "충청북도", "제주특별자치도". */
+static bool kr_province(const char *w, size_t n)
+{
+	static const char *const stems[] = {
+		"서울", "부산", "대구", "인천", "광주", "대전", "울산",
+		"세종", "경기", "강원", "충북", "충남", "전북", "전남",
+		"경북", "경남", "제주", "충청", "전라", "경상", NULL,
+	};
+
+	for (size_t i = 0; stems[i]; i++) {
+		size_t k = strlen(stems[i]);
+
+		if (!starts_with_u8(w, n, stems[i]))
+			continue;
+		if (n == k || ends_with_u8(w, n, "시", k - 3) ||
+		    ends_with_u8(w, n, "도", k - 3))
+			return true;
+	}
+	return false;
+}
+
+/* A word of Hangul syllables only (U+AC00..U+D7A3, 3 bytes each) possibly
+ * with ASCII digits inside ("테헤란로78길", "역삼1동"); first a syllable. */
+static bool hangul_word(const char *w, size_t n)
+{
+	size_t i = 0;
+
+	if (n < 3)
+		return false;
+	while (i < n) {
+		unsigned char c = (unsigned char)w[i];
+
+		if (is_digit(w[i])) {
+			if (i == 0)
+				return false;
+			i++;
+		} else if (c >= 0xEA && c <= 0xED && i + 3 <= n) {
+			unsigned cp = ((c & 0x0Fu) << 12) |
+				      (((unsigned char)w[i + 1] & 0x3Fu) << 6) |
+				      ((unsigned char)w[i + 2] & 0x3Fu);
+			if (cp < 0xAC00 || cp > 0xD7A3)
+				return false;
+			i += 3;
+		} else {
+			return false;
+		}
+	}
+	return true;
+}
+
+/* A building or lot number: "152", "102-22", "123-45번지", "지하12". */
+static bool kr_number(const char *w, size_t n)
+{
+	size_t i = 0, a = 0, b = 0;
+
+	if (starts_with_u8(w, n, "지하"))
+		i = 6;
+	while (i < n && is_digit(w[i])) {
+		i++;
+		a++;
+	}
+	if (a == 0 || a > 5)
+		return false;
+	if (i < n && w[i] == '-') {
+		i++;
+		while (i < n && is_digit(w[i])) {
+			i++;
+			b++;
+		}
+		if (b == 0 || b > 4)
+			return false;
+	}
+	if (i == n)
+		return true;
+	return (n - i == 6 && !memcmp(w + i, "번지", 6)) ||
+	       (n - i == 3 && !memcmp(w + i, "번", 3));
+}
+
+enum lt_valid lt_valid_kr_address(const char *s, size_t n)
+{
+	bool region = false, road = false, number = false;
+	size_t i = 0, words = 0;
+
+	s = trim(s, &n);
+	while (i < n && words < 48) {
+		size_t j;
+		const char *w;
+		size_t m;
+
+		while (i < n && (tok_sep(s[i]) || s[i] == '(' || s[i] == ')'))
+			i++;
+		if (i >= n)
+			break;
+		for (j = i; j < n && !tok_sep(s[j]) && s[j] != '(' &&
+			    s[j] != ')'; j++)
+			;
+		w = s + i;
+		m = j - i;
+		i = j;
+		words++;
+		if (kr_number(w, m)) {
+			/* a number counts after the road or dong it follows */
+			number = number || road;
+			continue;
+		}
+		if (!hangul_word(w, m))
+			continue;
+		if (kr_province(w, m) || ends_with_u8(w, m, "시", 3) ||
+		    ends_with_u8(w, m, "군", 3) || ends_with_u8(w, m, "구", 3))
+			region = true;
+		else if (ends_with_u8(w, m, "로", 3) ||
+			 ends_with_u8(w, m, "길", 3) ||
+			 ends_with_u8(w, m, "동", 3) ||
+			 ends_with_u8(w, m, "읍", 3) ||
+			 ends_with_u8(w, m, "면", 3) ||
+			 ends_with_u8(w, m, "리", 3) ||
+			 ends_with_u8(w, m, "가", 3))
+			road = road || region;
+	}
+	return region && road && number ? LT_VALID_OK : LT_VALID_NO;
+}
+
+/* ---- international phone numbers, E.164 (section 7) -------------------------- */
+
+/* Country calling codes in use and the lengths of their national
+ * significant numbers (libphonenumber metadata, all number types of every
+ * region sharing the code).  Leaves out 60, 65 and 82 (the MY, SG and KR
+ * packs judge those) and the non-geographic codes (800, 808, 870, 878,
+ * 881-883, 888, 979).  Sorted by code. */
+static const struct {
+	unsigned short cc;
+	unsigned char min, max;
+} e164[] = {
+	{1,10,10},{7,10,10},{20,8,10},{27,5,10},{30,10,10},{31,5,11},{32,8,9},
+	{33,9,9},{34,9,9},{36,8,9},{39,6,11},{40,6,9},{41,9,9},{43,4,13},
+	{44,9,10},{45,8,8},{46,7,9},{47,5,8},{48,6,9},{49,4,15},{51,8,9},
+	{52,10,11},{53,6,10},{54,10,11},{55,10,11},{56,9,9},{57,10,10},
+	{58,10,10},{61,5,9},{62,7,12},{63,6,10},{64,5,10},{66,8,9},{81,9,10},
+	{84,7,10},{86,7,11},{90,7,10},{91,10,10},{92,9,12},{93,9,9},{94,9,9},
+	{95,6,10},{98,4,10},{211,9,9},{212,9,9},{213,8,9},{216,8,8},{218,9,9},
+	{220,7,7},{221,9,9},{222,8,8},{223,8,8},{224,8,9},{225,10,10},
+	{226,8,8},{227,8,8},{228,8,8},{229,8,8},{230,7,8},{231,7,9},{232,8,8},
+	{233,9,9},{234,7,14},{235,8,8},{236,8,8},{237,9,9},{238,7,7},{239,7,7},
+	{240,9,9},{241,7,8},{242,9,9},{243,7,9},{244,9,9},{245,7,9},{246,7,7},
+	{247,5,6},{248,7,7},{249,9,9},{250,8,9},{251,9,9},{252,6,9},{253,8,8},
+	{254,7,9},{255,9,9},{256,9,9},{257,8,8},{258,8,9},{260,9,9},{261,9,9},
+	{262,9,9},{263,5,10},{264,8,9},{265,7,9},{266,8,8},{267,7,8},{268,8,8},
+	{269,7,7},{290,4,5},{291,7,7},{297,7,7},{298,6,6},{299,6,6},{350,8,8},
+	{351,9,9},{352,4,11},{353,7,10},{354,7,9},{355,8,9},{356,8,8},{357,8,8},
+	{358,5,12},{359,6,9},{370,8,8},{371,8,8},{372,7,8},{373,8,8},{374,8,8},
+	{375,9,9},{376,6,9},{377,8,9},{378,8,10},{380,9,9},{381,6,12},{382,8,8},
+	{383,8,9},{385,8,9},{386,8,8},{387,8,9},{389,8,8},{420,9,9},{421,6,9},
+	{423,7,9},{500,5,5},{501,7,7},{502,8,8},{503,8,8},{504,8,8},{505,8,8},
+	{506,8,8},{507,7,8},{508,6,6},{509,8,8},{590,9,9},{591,8,8},{592,7,7},
+	{593,8,9},{594,9,9},{595,6,9},{596,9,9},{597,6,7},{598,8,8},{599,7,8},
+	{670,7,8},{672,6,6},{673,7,7},{674,7,7},{675,7,8},{676,5,7},{677,5,7},
+	{678,5,7},{679,7,7},{680,7,7},{681,6,6},{682,5,5},{683,4,7},{685,5,10},
+	{686,5,8},{687,6,6},{688,5,7},{689,6,8},{690,4,7},{691,7,7},{692,7,7},
+	{850,8,10},{852,8,8},{853,8,8},{855,8,9},{856,8,10},{880,6,10},
+	{886,8,11},{960,7,7},{961,7,8},{962,8,9},{963,8,9},{964,8,10},{965,8,8},
+	{966,9,10},{967,7,9},{968,8,8},{970,8,9},{971,8,9},{972,8,12},{973,8,8},
+	{974,7,8},{975,7,8},{976,8,10},{977,8,10},{992,9,9},{993,8,8},{994,9,9},
+	{995,9,9},{996,9,9},{998,9,9},
+};
+
+enum lt_valid lt_valid_e164_phone(const char *s, size_t n)
+{
+	char d[NORM_MAX];
+	const char *nat;
+	size_t len;
+	int k;
+
+	s = trim(s, &n);
+	k = phone_norm(s, n, d, sizeof d);
+	if (k < 9 || k > 16 || d[0] != '+' || d[1] == '0') /* 8-15 digits */
+		return LT_VALID_NO;
+	for (size_t ccl = 1; ccl <= 3; ccl++) {
+		int cc = num_at(d + 1, ccl);
+		size_t lo = 0, hi = sizeof e164 / sizeof e164[0], i;
+
+		while (lo < hi) { /* binary search: the table is sorted */
+			size_t mid = (lo + hi) / 2;
+
+			if (e164[mid].cc < cc)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		i = lo;
+		if (i < sizeof e164 / sizeof e164[0] && e164[i].cc == cc) {
+			nat = d + 1 + ccl;
+			/* "+44 (0)20 ...": the bracketed trunk 0 is no digit
+			 * of the number */
+			if (nat[0] == '0' && memmem(s, n, "(0)", 3))
+				nat++;
+			len = strlen(nat);
+			if (len < e164[i].min || len > e164[i].max)
+				return LT_VALID_NO;
+			if (cc == 1) /* NANP: NPA and NXX start 2-9 */
+				return nat[0] >= '2' && nat[3] >= '2'
+					       ? LT_VALID_OK : LT_VALID_NO;
+			return LT_VALID_OK;
+		}
+	}
+	return LT_VALID_NO; /* unassigned, or +60/+65/+82 */
+}
+
+/* ---- IP addresses (section 12) ----------------------------------------------- */
+
+static bool ipv4_ok(const char *s, size_t n, int *oct)
+{
+	size_t i = 0;
+
+	for (int part = 0; part < 4; part++) {
+		size_t j = i;
+		int v = 0;
+
+		if (part > 0) {
+			if (i >= n || s[i] != '.')
+				return false;
+			j = ++i;
+		}
+		while (i < n && is_digit(s[i]) && i - j < 3)
+			v = v * 10 + (s[i++] - '0');
+		if (i == j || v > 255 || (s[j] == '0' && i - j > 1))
+			return false;
+		if (oct)
+			oct[part] = v;
+	}
+	return i == n;
+}
+
+static int hexval(char c)
+{
+	if (is_digit(c))
+		return c - '0';
+	c = to_upper(c);
+	return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static bool ipv6_ok(const char *s, size_t n)
+{
+	size_t i = 0, groups = 0, two_hex = 0;
+	bool gap = false;
+
+	if (n >= 2 && s[0] == ':' && s[1] == ':') {
+		gap = true;
+		i = 2;
+		if (i == n)
+			return false; /* "::" alone: no address */
+	} else if (n && s[0] == ':') {
+		return false;
+	}
+	while (i < n) {
+		size_t j = i;
+
+		while (i < n && hexval(s[i]) >= 0 && i - j < 5)
+			i++;
+		if (i < n && s[i] == '.') { /* embedded IPv4 closes it */
+			if (!ipv4_ok(s + j, n - j, NULL))
+				return false;
+			groups += 2;
+			i = n;
+			break;
+		}
+		if (i == j || i - j > 4)
+			return false;
+		two_hex += i - j == 2;
+		groups++;
+		if (i == n)
+			break;
+		if (s[i] != ':')
+			return false;
+		i++;
+		if (i < n && s[i] == ':') {
+			if (gap)
+				return false;
+			gap = true;
+			i++;
+		} else if (i == n) {
+			return false; /* trailing single ':' */
+		}
+	}
+	if (gap ? groups > 7 : groups != 8)
+		return false;
+	/* EUI-64 / MAC-style aa:bb:cc:dd:ee:ff:00:11 */
+	return gap || two_hex < 8;
+}
+
+enum lt_valid lt_valid_ip(const char *s, size_t n)
+{
+	const char *pct;
+	int oct[4];
+
+	s = trim(s, &n);
+	if (n && s[0] == '[') { /* "[2001:db8::1]" or "[...]:8080" */
+		const char *end = memchr(s, ']', n);
+		size_t rest;
+
+		if (!end)
+			return LT_VALID_NO;
+		rest = n - (size_t)(end + 1 - s);
+		if (rest && (end[1] != ':' || rest < 2 || rest > 6 ||
+			     !all_digits(end + 2, rest - 1)))
+			return LT_VALID_NO;
+		s++;
+		n = (size_t)(end - s);
+		if (!memchr(s, ':', n))
+			return LT_VALID_NO;
+	}
+	if (n < 3 || n > 64)
+		return LT_VALID_NO;
+	if (!memchr(s, ':', n)) {
+		/* 0.x.x.x is "this network", 255.x.x.x a netmask; a.b.x.x
+		 * with a < 10 and b < 20 reads as a version number (1.2.3.4,
+		 * 2.0.1.15) far more often than as someone's address */
+		if (!ipv4_ok(s, n, oct) || oct[0] == 0 || oct[0] == 255 ||
+		    (oct[0] < 10 && oct[1] < 20))
+			return LT_VALID_NO;
+		return LT_VALID_OK;
+	}
+	pct = memchr(s, '%', n);
+	if (pct) { /* zone id (RFC 6874) */
+		size_t zn = n - (size_t)(pct + 1 - s);
+
+		if (zn == 0)
+			return LT_VALID_NO;
+		for (size_t i = 0; i < zn; i++) {
+			char c = pct[1 + i];
+
+			if (!is_digit(c) && !is_alpha(c) && !strchr("._~-", c))
+				return LT_VALID_NO;
+		}
+		n = (size_t)(pct - s);
+	}
+	return ipv6_ok(s, n) ? LT_VALID_OK : LT_VALID_NO;
+}
+
+/* ---- dates of birth (section 13) --------------------------------------------- */
+
+/* Month from its English or Malay name or abbreviation ("Mar", "Mac",
+ * "Ogos", "Disember"); 0 when none. */
+static int month_name(const char *s, size_t n)
+{
+	static const char *const m3[] = { "jan", "feb", "mar", "apr", "may",
+					  "jun", "jul", "aug", "sep", "oct",
+					  "nov", "dec" };
+	static const struct {
+		const char *name;
+		int month;
+	} ms[] = { { "mac", 3 }, { "mei", 5 }, { "ogo", 8 }, { "okt", 10 },
+		   { "dis", 12 }, { "jul", 7 } };
+	char w[4];
+
+	if (n < 3 || n > 10)
+		return 0;
+	for (int i = 0; i < 3; i++) {
+		if (!is_alpha(s[i]))
+			return 0;
+		w[i] = (char)(to_upper(s[i]) + 32);
+	}
+	w[3] = '\0';
+	for (size_t i = 3; i < n; i++)
+		if (!is_alpha(s[i]) && !(s[i] == '.' && i + 1 == n))
+			return 0;
+	for (int i = 0; i < 12; i++)
+		if (!strcmp(w, m3[i]))
+			return i + 1;
+	for (size_t i = 0; i < sizeof ms / sizeof ms[0]; i++)
+		if (!strcmp(w, ms[i].name))
+			return ms[i].month;
+	return 0;
+}
+
+/* Whether y-m-d is a real date, not after today and at most 120 years
+ * before it (UTC). */
+static bool birth_date_ok(int y, int m, int d)
+{
+	long day, today, ty;
+	int tm_, td;
+
+	if (y < 1800 || y > 9999 || !valid_date(y, m, d))
+		return false;
+	day = days_from_civil(y, m, d);
+	today = (long)(time(NULL) / 86400);
+	if (day > today)
+		return false;
+	civil_from_days(today, &ty, &tm_, &td);
+	if (tm_ == 2 && td == 29)
+		td = 28;
+	return day >= days_from_civil(ty - 120, tm_, td);
+}
+
+/* One field of a written date: a run of digits or of letters (a month
+ * name, with its final '.'); separators and 년/월/일 fall between fields. */
+struct dfield {
+	const char *p;
+	size_t n;
+	bool digits;
+};
+
+enum lt_valid lt_valid_dob(const char *s, size_t n)
+{
+	struct dfield f[4];
+	size_t nf = 0, i = 0, cut;
+	int y = 0, m = 0, d = 0;
+
+	s = trim(s, &n);
+	cut = n;
+	/* drop a time part (" 00:00", "T00:00:00Z"; the pattern admits
+	 * midnight only) */
+	for (size_t k = 1; k + 2 < n; k++) {
+		if ((s[k] == ' ' || s[k] == 'T') && is_digit(s[k - 1]) &&
+		    is_digit(s[k + 1]) && memchr(s + k, ':', n - k)) {
+			cut = k;
+			break;
+		}
+	}
+	n = cut;
+	while (i < n) {
+		size_t j = i;
+
+		if (is_digit(s[i])) {
+			while (j < n && is_digit(s[j]))
+				j++;
+		} else if (is_alpha(s[i])) {
+			while (j < n && is_alpha(s[j]))
+				j++;
+			if (j < n && s[j] == '.')
+				j++;
+		} else if ((unsigned char)s[i] >= 0x80) { /* 년 월 일 */
+			while (j < n && (unsigned char)s[j] >= 0x80)
+				j++;
+			i = j;
+			continue;
+		} else {
+			i++;
+			continue;
+		}
+		if (nf == 4)
+			return LT_VALID_NO;
+		f[nf].p = s + i;
+		f[nf].n = j - i;
+		f[nf].digits = is_digit(s[i]);
+		nf++;
+		i = j;
+	}
+	if (nf == 1 && f[0].digits && f[0].n == 8) { /* YYYYMMDD */
+		y = num_at(s, 4);
+		m = num_at(s + 4, 2);
+		d = num_at(s + 6, 2);
+		return birth_date_ok(y, m, d) ? LT_VALID_OK : LT_VALID_NO;
+	}
+	if (nf != 3)
+		return LT_VALID_NO;
+	if (f[0].digits && f[0].n == 4 && f[1].digits && f[2].digits &&
+	    f[1].n <= 2 && f[2].n <= 2) { /* Y M D */
+		y = num_at(f[0].p, 4);
+		m = num_at(f[1].p, f[1].n);
+		d = num_at(f[2].p, f[2].n);
+	} else if (f[0].digits && f[0].n <= 2 && f[2].digits && f[2].n == 4) {
+		y = num_at(f[2].p, 4);
+		d = num_at(f[0].p, f[0].n);
+		if (f[1].digits && f[1].n <= 2) { /* D M Y, or M D Y */
+			m = num_at(f[1].p, f[1].n);
+			if (!birth_date_ok(y, m, d)) {
+				int t = m;
+
+				m = d;
+				d = t;
+			}
+		} else if (!f[1].digits) { /* D MMM Y */
+			m = month_name(f[1].p, f[1].n);
+		}
+	} else if (!f[0].digits && f[1].digits && f[1].n <= 2 &&
+		   f[2].digits && f[2].n == 4) { /* MMM D, Y */
+		m = month_name(f[0].p, f[0].n);
+		d = num_at(f[1].p, f[1].n);
+		y = num_at(f[2].p, 4);
+	} else {
+		return LT_VALID_NO;
+	}
+	return birth_date_ok(y, m, d) ? LT_VALID_OK : LT_VALID_NO;
+}
+
+/* ---- person names -------------------------------------------------------------- */
+
+
+enum lt_valid lt_valid_person_name(const char *s, size_t n)
+{
+	struct tok t[8];
+	size_t nt, longw = 0;
+
+	s = trim(s, &n);
+	if (n && (unsigned char)s[0] >= 0x80)
+		return LT_VALID_OK; /* Hangul / CJK: the pattern's shape */
+	nt = tokens(s, n, t, sizeof t / sizeof t[0]);
+	if (nt < 2)
+		return LT_VALID_NO;
+	for (size_t i = 0; i < nt; i++) {
+		if (word_flags(t[i].low) & W_NOT_NAME)
+			return LT_VALID_NO;
+		longw += strlen(t[i].low) >= 2;
+	}
+	if (longw == 0) /* "A B": initials only */
+		return LT_VALID_NO;
+	/* "Test Test", "Aaa Aaa": every word the same */
+	for (size_t i = 1; i < nt; i++)
+		if (t[i].n != t[0].n || strncasecmp(t[i].p, t[0].p, t[0].n) != 0)
+			return LT_VALID_OK;
+	return LT_VALID_NO;
+}
+
+/* ---- bank accounts ------------------------------------------------------------- */
+
+enum lt_valid lt_valid_bank_account(const char *s, size_t n)
+{
+	char d[NORM_MAX];
+	char sep = 0;
+	bool same = true, up = true, down = true;
+	int k;
+
+	s = trim(s, &n);
+	k = digits_only(s, n, "- ", d, sizeof d);
+	if (k < 9 || k > 16)
+		return LT_VALID_NO;
+	for (size_t i = 0; i < n; i++) { /* one kind of separator, between digits */
+		if (is_digit(s[i]))
+			continue;
+		if ((sep && s[i] != sep) || i == 0 || i + 1 == n ||
+		    !is_digit(s[i + 1]))
+			return LT_VALID_NO;
+		sep = s[i];
+	}
+	for (int i = 1; i < k; i++) {
+		same = same && d[i] == d[0];
+		up = up && d[i] == (char)('0' + (d[i - 1] - '0' + 1) % 10);
+		down = down && d[i] == (char)('0' + (d[i - 1] - '0' + 9) % 10);
+	}
+	/* 000000000, 123456789, 987654321: placeholders */
+	if (same || up || down)
+		return LT_VALID_NO;
+	/* Other identifiers of the same shape: a payment card (Luhn and an
+	 * issuer's prefix and length), a Korean RRN written YYMMDD-NNNNNNN,
+	 * a mobile number (010-..., 012-...), an EAN-13 barcode (check
+	 * digit: weights 1 and 3 from the left). */
+	if (lt_valid_luhn_card(s, n) == LT_VALID_OK)
+		return LT_VALID_NO;
+	if (k == 13 && n == 14 && s[6] == '-' &&
+	    lt_valid_kr_rrn(s, n) != LT_VALID_NO)
+		return LT_VALID_NO;
+	if (d[0] == '0' && d[1] == '1' && (lt_valid_kr_phone(s, n) ||
+					   lt_valid_my_phone(s, n)))
+		return LT_VALID_NO;
+	if (k == 13 && n == 13) {
+		int sum = 0;
+
+		for (int i = 0; i < 12; i++)
+			sum += (d[i] - '0') * (i % 2 ? 3 : 1);
+		if ((10 - sum % 10) % 10 == d[12] - '0')
+			return LT_VALID_NO;
+	}
+	return LT_VALID_OK;
+}
+
 /* ---- lookup ---------------------------------------------------------------- */
 
 static const struct {
@@ -529,6 +1811,20 @@ static const struct {
 	{ "email", lt_valid_email, false },
 	{ "sg_phone", lt_valid_sg_phone, false },
 	{ "kr_phone", lt_valid_kr_phone, false },
+	{ "sg_nric_partial", lt_valid_sg_nric_partial, false },
+	{ "sg_postal", lt_valid_sg_postal, false },
+	{ "sg_address", lt_valid_sg_address, false },
+	{ "kr_postal", lt_valid_kr_postal, false },
+	{ "kr_address", lt_valid_kr_address, false },
+	{ "my_mykad", lt_valid_my_mykad, false },
+	{ "my_phone", lt_valid_my_phone, false },
+	{ "my_postal", lt_valid_my_postal, false },
+	{ "my_address", lt_valid_my_address, false },
+	{ "e164_phone", lt_valid_e164_phone, false },
+	{ "ip", lt_valid_ip, false },
+	{ "dob", lt_valid_dob, false },
+	{ "person_name", lt_valid_person_name, false },
+	{ "bank_account", lt_valid_bank_account, false },
 };
 
 lt_validator_fn lt_validator_find(const char *name, bool *has_checksum)
