@@ -86,4 +86,32 @@ int lt_csv_finish(struct lt_csv *c, struct lt_err *err);
 uint64_t lt_csv_lines(const struct lt_csv *c); /* lines consumed so far */
 void lt_csv_free(struct lt_csv *c);
 
+/* ---- the fast path for whole blocks (split.c) ------------------------------ */
+
+/* Parses the records of p[0..n), a block that starts at a record boundary,
+ * calling fn exactly as an lt_csv fed the same text would: the same fields
+ * (each NUL-terminated), the same line and byte for each record, counted
+ * from line0 and byte0 (the block's first byte).  Modifies p in place (the
+ * fields are built there): the caller owns the block, which must stay
+ * writable and alive during the call; fields are valid during the callback.
+ * Stops before any record it does not parse with certainty (a character
+ * after a closing quote, a record not ended inside the block, a field over
+ * max_field or a record over lt_csv's record cap): that record and the
+ * rest of the block are left untouched for lt_csv.
+ * Returns 0 when the whole block was parsed (*done = n), 1 when it stopped
+ * before a record (*done = that record's offset, at a line start;
+ * *done_line = its line), 2 when fn returned nonzero (*done and *done_line
+ * just past that record).  Thread-safe: no shared state. */
+int lt_split_block(char *p, size_t n, const struct lt_csv_opts *o,
+		   lt_csv_record_fn fn, void *ctx, uint64_t line0,
+		   uint64_t byte0, size_t *done, uint64_t *done_line);
+
+/* The whole text p[0..n) (then end of input), as lt_csv_new + lt_csv_feed
+ * + lt_csv_finish would parse it, with records and errors placed relative
+ * to p (line 1, byte 0): lt_split_block first, lt_csv for the rest when it
+ * stops.  Modifies p in place.  Returns 0, 1 (fn asked to stop) or -1
+ * (err set, as lt_csv sets it). */
+int lt_split_parse(char *p, size_t n, const struct lt_csv_opts *o,
+		   lt_csv_record_fn fn, void *ctx, struct lt_err *err);
+
 #endif

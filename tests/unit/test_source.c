@@ -5,7 +5,11 @@
  * Inputs are made in the test: gzip with zlib (deflateInit2 15+16), zip
  * with libarchive's writer, a directory tree with a FIFO, a socket and
  * symlinks that dangle, loop or leave the tree.  Streams are read with
- * every buffer size from 1 byte up and must give the same bytes.
+ * every buffer size from 1 byte up and must give the same bytes.  The gzip
+ * cases run with both inflaters (ISA-L by default when built in, zlib with
+ * LETHE_INFLATE=zlib), and hundreds of generated streams (sizes, levels,
+ * strategies, header fields, members, cuts, flipped bytes, tails) must give
+ * the same bytes, message and offset through both.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -26,6 +30,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -888,6 +894,432 @@ static void test_walk_errors(void **state)
 	}
 }
 
+
+/* ---- ISA-L and zlib: the same bytes, the same errors ---------------------- */
+
+/* The gzip cases above run again with LETHE_INFLATE=zlib (the default is
+ * ISA-L when built in). */
+static int env_zlib(void **state)
+{
+	(void)state;
+	return setenv("LETHE_INFLATE", "zlib", 1);
+}
+
+static int env_default(void **state)
+{
+	(void)state;
+	return unsetenv("LETHE_INFLATE");
+}
+
+static uint64_t rng_state;
+
+static uint32_t rnd(void)
+{
+	/* xorshift64*: deterministic, so a failure names a reproducible case */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return (uint32_t)((rng_state * 0x2545F4914F6CDD1DULL) >> 32);
+}
+
+static size_t rndn(size_t n)
+{
+	return n ? rnd() % n : 0;
+}
+
+/* Text that deflate codes in every way: CSV rows, runs, random bytes
+ * (stored blocks). */
+static void gen_text(struct lt_buf *b, size_t n)
+{
+	size_t start = b->len;
+
+	while (b->len - start < n) {
+		char row[128];
+		int k;
+
+		switch (rndn(4)) {
+		case 0:
+		case 1:
+			k = snprintf(row, sizeof row, "%u,user%u,+65 9%07u,%s\n",
+				     rnd() % 100000, rnd() % 1000,
+				     rnd() % 10000000,
+				     rndn(2) ? "active" : "\"a, b\"");
+			lt_buf_append(b, row, (size_t)k);
+			break;
+		case 2:
+			memset(row, 'a' + (int)rndn(26), sizeof row);
+			lt_buf_append(b, row, 1 + rndn(sizeof row));
+			break;
+		default:
+			for (k = 0; k < (int)sizeof row; k++)
+				row[k] = (char)rnd();
+			lt_buf_append(b, row, 1 + rndn(sizeof row));
+			break;
+		}
+	}
+	b->len = start + n;
+}
+
+/* Appends one gzip member of p[0..n) to out, with a random level,
+ * strategy and header (name, comment, extra field, header CRC). */
+static void gzip_member(struct lt_buf *out, const char *p, size_t n)
+{
+	static const int strat[] = { Z_DEFAULT_STRATEGY, Z_FILTERED,
+				     Z_HUFFMAN_ONLY, Z_RLE, Z_FIXED };
+	unsigned char extra[40];
+	char name[32], comment[32];
+	gz_header h;
+	z_stream z;
+	size_t cap = n + n / 2 + 1024;
+	unsigned char *buf = malloc(cap);
+	int level = (int)rndn(11) - 1;
+
+	memset(&z, 0, sizeof z);
+	memset(&h, 0, sizeof h);
+	assert_int_equal(deflateInit2(&z, level, Z_DEFLATED, 15 + 16,
+				      1 + (int)rndn(9), strat[rndn(5)]), Z_OK);
+	if (rndn(2)) {
+		snprintf(name, sizeof name, "part%u.csv", rnd() % 100);
+		snprintf(comment, sizeof comment, "c%u", rnd());
+		for (size_t i = 0; i < sizeof extra; i++)
+			extra[i] = (unsigned char)rnd();
+		h.name = rndn(2) ? (Bytef *)name : NULL;
+		h.comment = rndn(2) ? (Bytef *)comment : NULL;
+		if (rndn(2)) {
+			h.extra = extra;
+			h.extra_len = (uInt)rndn(sizeof extra + 1);
+		}
+		h.hcrc = (int)rndn(2);
+		h.text = (int)rndn(2);
+		h.os = (int)rndn(256);
+		assert_int_equal(deflateSetHeader(&z, &h), Z_OK);
+	}
+	z.next_in = (Bytef *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = buf;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	lt_buf_append(out, buf, cap - z.avail_out);
+	deflateEnd(&z);
+	free(buf);
+}
+
+struct outcome {
+	int rc;
+	struct lt_buf out;
+	struct lt_err err;
+};
+
+static void read_as(const struct lt_source *src, const char *inflater,
+		    size_t cap, struct outcome *o)
+{
+	if (inflater)
+		setenv("LETHE_INFLATE", inflater, 1);
+	else
+		unsetenv("LETHE_INFLATE");
+	o->rc = read_all(src, cap, &o->out, &o->err, NULL);
+	unsetenv("LETHE_INFLATE");
+}
+
+/* "" when a and b agree, else what differs. */
+static const char *outcome_diff(const struct outcome *a,
+				const struct outcome *b, char *why, size_t cap)
+{
+	size_t i;
+
+	if (a->rc != b->rc)
+		snprintf(why, cap, "rc %d vs %d (%.80s / %.80s)", a->rc, b->rc,
+			 a->err.msg, b->err.msg);
+	else if (strcmp(a->err.msg, b->err.msg) != 0)
+		snprintf(why, cap, "message \"%.80s\" vs \"%.80s\"", a->err.msg,
+			 b->err.msg);
+	else if (a->err.code != b->err.code ||
+		 a->err.has_byte != b->err.has_byte ||
+		 a->err.byte != b->err.byte)
+		snprintf(why, cap, "%.80s: byte %llu vs %llu", a->err.msg,
+			 (unsigned long long)a->err.byte,
+			 (unsigned long long)b->err.byte);
+	else if (a->out.len != b->out.len)
+		snprintf(why, cap, "%zu vs %zu bytes delivered (%.80s)",
+			 a->out.len, b->out.len, a->err.msg);
+	else if (memcmp(a->out.data, b->out.data, a->out.len) != 0) {
+		for (i = 0; a->out.data[i] == b->out.data[i]; i++)
+			;
+		snprintf(why, cap, "bytes differ at %zu", i);
+	} else
+		why[0] = '\0';
+	return why;
+}
+
+/* One random case: members, then a mutation.  Returns the file's bytes. */
+static void gen_case(struct lt_buf *gz, struct lt_buf *plain, char *what,
+		     size_t wcap)
+{
+	static const size_t sizes[] = { 0, 1, 100, 5000, 70000, 300000 };
+	size_t members = 1 + rndn(3), m, at, k;
+	int mut = (int)rndn(6);
+
+	lt_buf_reset(gz);
+	lt_buf_reset(plain);
+	for (m = 0; m < members; m++) {
+		size_t start = plain->len, n = sizes[rndn(6)];
+
+		n = n ? n / 2 + rndn(n) : 0;
+		gen_text(plain, n);
+		gzip_member(gz, plain->data + start, n);
+	}
+	at = gz->len ? rndn(gz->len) : 0;
+	switch (mut) {
+	case 0:
+		snprintf(what, wcap, "%zu members, intact", members);
+		break;
+	case 1: /* truncated, often near the ends */
+		at = rndn(3) == 0 ? gz->len - rndn(20) : at;
+		if (at < 2)
+			at = 2;
+		gz->len = at;
+		snprintf(what, wcap, "%zu members, cut at %zu", members, at);
+		break;
+	case 2: /* bytes flipped anywhere */
+	case 3:
+		for (k = 1 + rndn(3); k > 0; k--) {
+			at = rndn(gz->len);
+			if (rndn(3) == 0) /* header or trailer */
+				at = rndn(2) ? rndn(gz->len < 30 ? gz->len : 30)
+					     : gz->len - 1 - rndn(8);
+			if (at < 2)
+				at = 2; /* keep the magic: still gzip */
+			gz->data[at] ^= (char)(1u << rndn(8));
+		}
+		snprintf(what, wcap, "%zu members, flipped (last at %zu)",
+			 members, at);
+		break;
+	case 4: { /* trailing bytes: garbage, zeros, a partial member */
+		static const char *tails[] = { "junk", "\0\0\0", "\x1f",
+					       "\x1f\x8b", "\x1f\x8b\x08",
+					       "\x1f\x8b\x07\x00",
+					       "\x1f\x8b\x08\xe0" };
+		static const size_t tn[] = { 4, 3, 1, 2, 3, 4, 4 };
+		k = rndn(7);
+		lt_buf_append(gz, tails[k], tn[k]);
+		snprintf(what, wcap, "%zu members, tail %zu", members, k);
+		break;
+	}
+	default: /* a damaged block somewhere */
+		k = 1 + rndn(16);
+		if (at < 12)
+			at = 12;
+		for (m = at; m < at + k && m < gz->len; m++)
+			gz->data[m] = (char)rnd();
+		snprintf(what, wcap, "%zu members, %zu random bytes at %zu",
+			 members, k, at);
+		break;
+	}
+}
+
+static void test_inflate_equivalence(void **state)
+{
+	struct lt_source src = file_src(tpath("eq.gz"));
+	struct lt_buf gz, plain;
+	char what[128], why[256];
+	char seen[16][96];    /* outcomes met, for the summary line */
+	int nseen[16] = { 0 }, kinds = 0;
+	int i, k, cases = 600, bad = 0;
+
+	(void)state;
+	rng_state = 0x9E3779B97F4A7C15ULL;
+	lt_buf_init(&gz, 0);
+	lt_buf_init(&plain, 0);
+	for (i = 0; i < cases; i++) {
+		struct outcome z, is;
+		size_t cz = 1 + rndn(70000), ci = 1 + rndn(70000);
+
+		gen_case(&gz, &plain, what, sizeof what);
+		write_file(src.path, gz.data, gz.len);
+		read_as(&src, "zlib", cz, &z);
+		read_as(&src, NULL, ci, &is);
+		outcome_diff(&z, &is, why, sizeof why);
+		if (why[0]) {
+			print_message("case %d (%s, %zu bytes): zlib vs isa-l: "
+				      "%s\n", i, what, gz.len, why);
+			bad++;
+		}
+		for (k = 0; k < kinds &&
+			    strcmp(seen[k], z.rc ? z.err.msg : "ok"); k++)
+			;
+		if (k == kinds && kinds < 16)
+			snprintf(seen[kinds++], sizeof seen[0], "%.90s",
+				 z.rc ? z.err.msg : "ok");
+		if (k < 16)
+			nseen[k]++;
+		/* an intact stream gives its text back */
+		if (strstr(what, "intact")) {
+			assert_int_equal(z.rc, 0);
+			assert_int_equal(z.out.len, plain.len);
+			assert_memory_equal(z.out.data, plain.data, plain.len);
+		}
+		lt_buf_release(&z.out);
+		lt_buf_release(&is.out);
+	}
+	lt_buf_release(&gz);
+	lt_buf_release(&plain);
+	for (k = 0; k < kinds; k++)
+		print_message("  %4d x %s\n", nseen[k], seen[k]);
+	assert_int_equal(bad, 0);
+}
+
+/* Header fields longer than the read buffer (256 KiB): skipped across
+ * refills; a wrong header CRC is caught at the same byte by both. */
+static void test_inflate_long_header(void **state)
+{
+	static const char text[] = "id,name\n1,alpha\n";
+	struct lt_source src = file_src(tpath("longhdr.gz"));
+	size_t nlen = 600000, clen = 300000, i;
+	char *name = malloc(nlen + 1), *comment = malloc(clen + 1);
+	unsigned char extra[60000];
+	unsigned char *buf = malloc(nlen + clen + 70000 + 1024);
+	gz_header h;
+	z_stream z;
+	size_t gzn;
+
+	(void)state;
+	memset(name, 'n', nlen);
+	name[nlen] = '\0';
+	memset(comment, 'c', clen);
+	comment[clen] = '\0';
+	for (i = 0; i < sizeof extra; i++)
+		extra[i] = (unsigned char)(i * 7);
+	memset(&z, 0, sizeof z);
+	memset(&h, 0, sizeof h);
+	h.name = (Bytef *)name;
+	h.comment = (Bytef *)comment;
+	h.extra = extra;
+	h.extra_len = sizeof extra;
+	h.hcrc = 1;
+	assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8,
+				      Z_DEFAULT_STRATEGY), Z_OK);
+	assert_int_equal(deflateSetHeader(&z, &h), Z_OK);
+	z.next_in = (Bytef *)text;
+	z.avail_in = (uInt)strlen(text);
+	z.next_out = buf;
+	z.avail_out = (uInt)(nlen + clen + 70000 + 1024);
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	gzn = z.total_out;
+	deflateEnd(&z);
+	for (int flip = 0; flip < 2; flip++) {
+		struct outcome a, b;
+		char why[256];
+		/* the header CRC sits right after the comment's NUL */
+		size_t hcrc_at = 10 + 2 + sizeof extra + nlen + 1 + clen + 1;
+
+		if (flip)
+			buf[hcrc_at] ^= 0x40;
+		write_file(src.path, buf, gzn);
+		read_as(&src, "zlib", 4096, &a);
+		read_as(&src, NULL, 4096, &b);
+		outcome_diff(&a, &b, why, sizeof why);
+		if (why[0])
+			fail_msg("flip %d: zlib vs isa-l: %s", flip, why);
+		if (flip) {
+			assert_int_equal(a.rc, -1);
+			assert_string_equal(a.err.msg,
+					    "corrupt gzip stream: header crc mismatch");
+			assert_int_equal(a.err.byte, hcrc_at + 2);
+		} else {
+			assert_int_equal(a.rc, 0);
+			assert_string_equal(a.out.data, text);
+		}
+		lt_buf_release(&a.out);
+		lt_buf_release(&b.out);
+	}
+	free(buf);
+	free(name);
+	free(comment);
+}
+
+/* The same over a pipe (no replay possible): intact streams, header and
+ * trailer errors agree; deflate-level errors are not compared. */
+static int read_piped(const void *p, size_t n, const char *inflater,
+		      size_t cap, struct outcome *o)
+{
+	struct lt_source src;
+	int fds[2], saved = dup(0);
+	pid_t pid;
+
+	assert_true(saved >= 0);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		const char *q = p;
+
+		close(fds[0]);
+		while (n > 0) {
+			ssize_t w = write(fds[1], q, n);
+
+			if (w <= 0)
+				_exit(1);
+			q += w;
+			n -= (size_t)w;
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(dup2(fds[0], 0), 0);
+	close(fds[0]);
+	memset(&src, 0, sizeof src);
+	src.kind = LT_SRC_STDIN;
+	src.name = "-";
+	src.rows_estimated = -1;
+	read_as(&src, inflater, cap, o);
+	assert_int_equal(dup2(saved, 0), 0);
+	close(saved);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return o->rc;
+}
+
+static void test_inflate_equivalence_pipe(void **state)
+{
+	struct lt_buf gz, plain;
+	char what[128], why[256];
+	int i;
+
+	(void)state;
+	signal(SIGPIPE, SIG_IGN);
+	rng_state = 0x2545F4914F6CDD1DULL;
+	lt_buf_init(&gz, 0);
+	lt_buf_init(&plain, 0);
+	for (i = 0; i < 120; i++) {
+		struct outcome z, is;
+
+		gen_case(&gz, &plain, what, sizeof what);
+		read_piped(gz.data, gz.len, "zlib", 1 + rndn(70000), &z);
+		read_piped(gz.data, gz.len, NULL, 1 + rndn(70000), &is);
+		outcome_diff(&z, &is, why, sizeof why);
+		if (why[0] && (strstr(what, "intact") || strstr(what, "tail") ||
+			       strstr(z.err.msg, "check") ||
+			       strstr(z.err.msg, "header")))
+			fail_msg("case %d (%s): zlib vs isa-l on a pipe: %s", i,
+				 what, why);
+		lt_buf_release(&z.out);
+		lt_buf_release(&is.out);
+	}
+	lt_buf_release(&gz);
+	lt_buf_release(&plain);
+}
+
+#define ZLIB_TOO(t) \
+	static void t##_zlib(void **state) { t(state); }
+ZLIB_TOO(test_stream_gzip)
+ZLIB_TOO(test_stream_gzip_members)
+ZLIB_TOO(test_stream_gzip_truncated)
+ZLIB_TOO(test_stream_gzip_corrupt)
+ZLIB_TOO(test_stream_gzip_trailing)
+ZLIB_TOO(test_stream_stdin)
+#define ZLIB_CASE(t) cmocka_unit_test_setup_teardown(t##_zlib, env_zlib, \
+						     env_default)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -900,6 +1332,15 @@ int main(void)
 		cmocka_unit_test(test_stream_gzip_corrupt),
 		cmocka_unit_test(test_stream_gzip_trailing),
 		cmocka_unit_test(test_stream_stdin),
+		ZLIB_CASE(test_stream_gzip),
+		ZLIB_CASE(test_stream_gzip_members),
+		ZLIB_CASE(test_stream_gzip_truncated),
+		ZLIB_CASE(test_stream_gzip_corrupt),
+		ZLIB_CASE(test_stream_gzip_trailing),
+		ZLIB_CASE(test_stream_stdin),
+		cmocka_unit_test(test_inflate_equivalence),
+		cmocka_unit_test(test_inflate_equivalence_pipe),
+		cmocka_unit_test(test_inflate_long_header),
 		cmocka_unit_test(test_stream_open_errors),
 		cmocka_unit_test(test_zip_members),
 		cmocka_unit_test(test_zip_member_corrupt),
