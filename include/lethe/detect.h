@@ -38,6 +38,25 @@ enum lt_valid lt_valid_luhn_card(const char *s, size_t n); /* Luhn + IIN */
 enum lt_valid lt_valid_email(const char *s, size_t n);
 enum lt_valid lt_valid_sg_phone(const char *s, size_t n);
 enum lt_valid lt_valid_kr_phone(const char *s, size_t n);
+/* Masked or partial NRIC/FIN: S****567D, *****567D, XXXXX567D, S••••567D,
+ * S***4567D, or the last four 567D; the check letter must fit the prefix. */
+enum lt_valid lt_valid_sg_nric_partial(const char *s, size_t n);
+enum lt_valid lt_valid_sg_postal(const char *s, size_t n);  /* sector 01-82, not 74 */
+enum lt_valid lt_valid_sg_address(const char *s, size_t n); /* >= 2 address cues */
+enum lt_valid lt_valid_kr_postal(const char *s, size_t n);  /* 01000-63999, NNN-NNN */
+enum lt_valid lt_valid_kr_address(const char *s, size_t n); /* region + road/dong + no. */
+enum lt_valid lt_valid_my_mykad(const char *s, size_t n);   /* date + place of birth */
+enum lt_valid lt_valid_my_phone(const char *s, size_t n);
+enum lt_valid lt_valid_my_postal(const char *s, size_t n);  /* 01000-98859 */
+enum lt_valid lt_valid_my_address(const char *s, size_t n); /* >= 2 address cues */
+/* '+', an assigned country code (not 60/65/82: their packs judge those) and
+ * a national number of a length that country uses; 8-15 digits. */
+enum lt_valid lt_valid_e164_phone(const char *s, size_t n);
+enum lt_valid lt_valid_ip(const char *s, size_t n);         /* IPv4, IPv6 */
+/* A real date, not after today, at most 120 years ago (several formats). */
+enum lt_valid lt_valid_dob(const char *s, size_t n);
+enum lt_valid lt_valid_person_name(const char *s, size_t n);
+enum lt_valid lt_valid_bank_account(const char *s, size_t n); /* 9-16 digits */
 bool lt_luhn(const char *digits, size_t n); /* digits only */
 
 /* Looks a validator up by its pack name ("sg_nric").  NULL when unknown. */
@@ -161,8 +180,11 @@ struct lt_column {
 struct lt_profile;
 /* A profile of one table: ncols named columns (more appear as colN when rows
  * are longer).  Owned by one thread until merged. */
+/* all: low hints are wanted (--all), so header-led types run on every
+ * column; otherwise only where their header hints at them. */
 struct lt_profile *lt_profile_new(const struct lt_packset *ps,
-				  const char *const *names, size_t ncols);
+				  const char *const *names, size_t ncols,
+				  bool all);
 void lt_profile_free(struct lt_profile *p);
 /* Columns seen so far (header plus any colN added by longer rows). */
 size_t lt_profile_ncols(const struct lt_profile *p);

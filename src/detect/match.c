@@ -30,6 +30,11 @@ struct lt_matcher {
 	pcre2_match_data *md;         /* ovector for one match at a time */
 	pcre2_match_context *mctx;    /* limits and the JIT stack */
 	pcre2_jit_stack *jit;         /* per thread, as PCRE2 requires */
+	size_t ndet;
+	const struct lt_det_rt **rt;  /* per detector, cached off the packset */
+	uint8_t *jitted;              /* per detector: JIT code exists, so
+	                               * pcre2_jit_match (no per-call checks) */
+	uint64_t (*req)[2];           /* per detector: rt->require as two words */
 };
 
 /* Features of one cell, computed once for all detectors. */
@@ -37,7 +42,7 @@ struct features {
 	size_t t0, t1;        /* trimmed span: ASCII whitespace, then one pair
 	                       * of surrounding quotes, then whitespace again */
 	uint32_t digits;      /* ASCII digits in the cell */
-	uint8_t have[16];     /* ASCII bytes present (bit set) */
+	uint64_t have[2];     /* ASCII bytes present: bit c of have[c >> 6] */
 };
 
 struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
@@ -56,6 +61,21 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 		pcre2_jit_stack_assign(m->mctx, NULL, m->jit);
 	pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
 	pcre2_set_depth_limit(m->mctx, DEPTH_LIMIT);
+	m->ndet = lt_packset_count(ps);
+	m->rt = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->rt);
+	m->jitted = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
+	m->req = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->req);
+	for (size_t d = 0; d < m->ndet; d++) {
+		size_t jsize = 0;
+
+		m->rt[d] = lt_packset_rt(ps, d);
+		for (int c = 0; c < 128; c++)
+			if (m->rt[d]->require[c >> 3] & (1u << (c & 7)))
+				m->req[d][c >> 6] |= (uint64_t)1 << (c & 63);
+		m->jitted[d] = m->jit &&
+			pcre2_pattern_info(m->rt[d]->re, PCRE2_INFO_JITSIZE, &jsize) == 0 &&
+			jsize > 0;
+	}
 	return m;
 }
 
@@ -66,6 +86,9 @@ void lt_matcher_free(struct lt_matcher *m)
 	pcre2_match_data_free(m->md);
 	pcre2_match_context_free(m->mctx);
 	pcre2_jit_stack_free(m->jit);
+	free(m->rt);
+	free(m->jitted);
+	free(m->req);
 	free(m);
 }
 
@@ -97,16 +120,19 @@ static void trim_span(const char *s, size_t *a, size_t *b)
 static void features(const char *s, size_t n, struct features *f)
 {
 	uint32_t digits = 0;
+	uint64_t lo = 0, hi = 0;
 
-	memset(f->have, 0, sizeof f->have);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c < 0x80) {
-			f->have[c >> 3] |= (uint8_t)(1u << (c & 7));
-			digits += (c >= '0' && c <= '9');
-		}
+		if (c < 64)
+			lo |= (uint64_t)1 << c;
+		else if (c < 128)
+			hi |= (uint64_t)1 << (c - 64);
+		digits += (unsigned)(c - '0') <= 9;
 	}
+	f->have[0] = lo;
+	f->have[1] = hi;
 	f->digits = digits;
 	f->t0 = 0;
 	f->t1 = n;
@@ -120,8 +146,8 @@ static void features(const char *s, size_t n, struct features *f)
 	}
 }
 
-static bool prefilter(const struct lt_det_rt *rt, const struct features *f,
-		      size_t n)
+static bool prefilter(const struct lt_det_rt *rt, const uint64_t req[2],
+		      const struct features *f, size_t n)
 {
 	/* cell scope: the value is the trimmed cell; text scope: a pattern
 	 * may take in the quotes or blanks that trimming drops */
@@ -131,10 +157,7 @@ static bool prefilter(const struct lt_det_rt *rt, const struct features *f,
 		return false;
 	if (rt->cell_scope && rt->max_len && len > rt->max_len)
 		return false;
-	for (int i = 0; i < 16; i++)
-		if ((rt->require[i] & f->have[i]) != rt->require[i])
-			return false;
-	return true;
+	return (req[0] & ~f->have[0]) == 0 && (req[1] & ~f->have[1]) == 0;
 }
 
 static uint8_t level_of(enum lt_valid v)
@@ -163,8 +186,8 @@ static bool inside_token(const char *s, size_t n, size_t o0, size_t o1)
  * pattern matched at least once.  Keeps the best level, the first value
  * at that level, and stops at a valid one. */
 static bool run_detector(struct lt_matcher *m, const struct lt_det_rt *rt,
-			 const char *cell, size_t n, const struct features *f,
-			 struct lt_hit *hit)
+			 bool jitted, const char *cell, size_t n,
+			 const struct features *f, struct lt_hit *hit)
 {
 	const pcre2_code *re = rt->re;
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
@@ -177,8 +200,10 @@ static bool run_detector(struct lt_matcher *m, const struct lt_det_rt *rt,
 		size_t o0, o1, vlen;
 		int rc;
 
-		rc = pcre2_match(re, (PCRE2_SPTR)cell, end, start,
-				 PCRE2_NO_UTF_CHECK, m->md, m->mctx);
+		rc = jitted ? pcre2_jit_match(re, (PCRE2_SPTR)cell, end, start,
+					      PCRE2_NO_UTF_CHECK, m->md, m->mctx)
+			    : pcre2_match(re, (PCRE2_SPTR)cell, end, start,
+					  PCRE2_NO_UTF_CHECK, m->md, m->mctx);
 		if (rc < 0) /* no (further) match, or a limit was hit */
 			break;
 		o0 = ov[0];
@@ -221,7 +246,7 @@ static bool run_detector(struct lt_matcher *m, const struct lt_det_rt *rt,
 size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
 		     const uint8_t *enabled, struct lt_hit *hits, size_t cap)
 {
-	size_t ndet = lt_packset_count(m->ps), nh = 0;
+	size_t ndet = m->ndet, nh = 0;
 	struct features f;
 
 	if (n == 0 || cap == 0 || ndet == 0 || n > UINT32_MAX)
@@ -234,12 +259,12 @@ size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
 
 		if (enabled && !enabled[d])
 			continue;
-		rt = lt_packset_rt(m->ps, d);
-		if (!prefilter(rt, &f, n))
+		rt = m->rt[d];
+		if (!prefilter(rt, m->req[d], &f, n))
 			continue;
 		memset(&hits[nh], 0, sizeof hits[nh]);
 		hits[nh].det = (uint16_t)d;
-		if (run_detector(m, rt, cell, n, &f, &hits[nh]))
+		if (run_detector(m, rt, m->jitted[d], cell, n, &f, &hits[nh]))
 			nh++;
 	}
 	return nh;

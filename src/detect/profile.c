@@ -36,6 +36,10 @@ struct col {
 	char *name;
 	uint64_t non_empty;
 	int8_t *hint;              /* per detector */
+	uint8_t *run;              /* per detector: run it on this column */
+	uint8_t *inert;            /* per detector: its values never hide
+	                            * another detector's (header-led types
+	                            * without their header) */
 	struct acc *acc;           /* per detector */
 };
 
@@ -45,7 +49,10 @@ struct lt_profile {
 	struct col *cols;
 	size_t ncols, cap;
 	struct lt_hit *hits;       /* scratch, ndet entries */
-	uint8_t *cat_seen;         /* scratch per detector */
+	bool all;                  /* low hints wanted: run header-led types
+	                            * on every column */
+	uint16_t *cat;             /* per detector: a category number (the
+	                            * same number = the same category) */
 };
 
 static void col_init(struct lt_profile *p, struct col *c, const char *name)
@@ -53,9 +60,21 @@ static void col_init(struct lt_profile *p, struct col *c, const char *name)
 	c->name = lt_xstrdup(name);
 	c->non_empty = 0;
 	c->hint = lt_xcalloc(p->ndet, sizeof *c->hint);
+	c->run = lt_xcalloc(p->ndet, 1);
+	c->inert = lt_xcalloc(p->ndet, 1);
 	c->acc = lt_xcalloc(p->ndet, sizeof *c->acc);
-	for (size_t d = 0; d < p->ndet; d++)
+	for (size_t d = 0; d < p->ndet; d++) {
+		bool led = lt_packset_info(p->ps, d)->needs_header;
+
 		c->hint[d] = (int8_t)lt_header_hint(p->ps, d, name);
+		/* A header-led type (postal codes, dates of birth, names)
+		 * without its header can only ever be a low hint: unless low
+		 * hints are wanted it is not run at all, and it never hides
+		 * another type's values, so the medium and high findings are
+		 * the same with or without --all. */
+		c->inert[d] = led && c->hint[d] <= 0;
+		c->run[d] = !c->inert[d] || p->all;
+	}
 }
 
 static void add_col(struct lt_profile *p, const char *name)
@@ -68,14 +87,24 @@ static void add_col(struct lt_profile *p, const char *name)
 }
 
 struct lt_profile *lt_profile_new(const struct lt_packset *ps,
-				  const char *const *names, size_t ncols)
+				  const char *const *names, size_t ncols,
+				  bool all)
 {
 	struct lt_profile *p = lt_xcalloc(1, sizeof *p);
 
 	p->ps = ps;
+	p->all = all;
 	p->ndet = lt_packset_count(ps);
 	p->hits = lt_xcalloc(p->ndet ? p->ndet : 1, sizeof *p->hits);
-	p->cat_seen = lt_xcalloc(p->ndet ? p->ndet : 1, 1);
+	p->cat = lt_xcalloc(p->ndet ? p->ndet : 1, sizeof *p->cat);
+	for (size_t d = 0; d < p->ndet; d++) {
+		const char *cd = lt_packset_info(ps, d)->category;
+		size_t e = 0;
+
+		while (e < d && strcmp(lt_packset_info(ps, e)->category, cd))
+			e++;
+		p->cat[d] = (uint16_t)(e < d ? p->cat[e] : d);
+	}
 	for (size_t i = 0; i < ncols; i++)
 		add_col(p, names[i]);
 	return p;
@@ -90,11 +119,13 @@ void lt_profile_free(struct lt_profile *p)
 			free(p->cols[i].acc[d].hll);
 		free(p->cols[i].acc);
 		free(p->cols[i].hint);
+		free(p->cols[i].run);
+		free(p->cols[i].inert);
 		free(p->cols[i].name);
 	}
 	free(p->cols);
 	free(p->hits);
-	free(p->cat_seen);
+	free(p->cat);
 	free(p);
 }
 
@@ -177,7 +208,7 @@ static void add_sample(const struct lt_detector_info *di, struct acc *a,
 /* A value accepted inside a longer accepted value of another detector is
  * part of it (the "9123 4567" inside a card number "4111 9123 4567 1111"),
  * not a finding of its own: the longest accepted value wins. */
-static void drop_nested(struct lt_hit *hits, size_t *nh)
+static void drop_nested(struct lt_hit *hits, size_t *nh, const uint8_t *inert)
 {
 	size_t w = 0;
 
@@ -188,7 +219,8 @@ static void drop_nested(struct lt_hit *hits, size_t *nh)
 		for (size_t g = 0; g < *nh && !inside; g++) {
 			const struct lt_hit *y = &hits[g];
 
-			if (g == h || y->level < LT_HIT_WEAK || y->len <= x->len)
+			if (g == h || y->level < LT_HIT_WEAK || y->len <= x->len ||
+			    inert[y->det])
 				continue;
 			inside = x->off >= y->off &&
 				 (uint64_t)x->off + x->len <= (uint64_t)y->off + y->len;
@@ -215,8 +247,8 @@ void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 		if (len == 0 || is_blank(cell, len))
 			continue;
 		c->non_empty++;
-		nh = lt_match_cell(m, cell, len, NULL, p->hits, p->ndet);
-		drop_nested(p->hits, &nh);
+		nh = lt_match_cell(m, cell, len, c->run, p->hits, p->ndet);
+		drop_nested(p->hits, &nh, c->inert);
 		for (size_t h = 0; h < nh; h++) {
 			const struct lt_hit *hit = &p->hits[h];
 			struct acc *a = &c->acc[hit->det];
@@ -241,17 +273,15 @@ void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 		}
 		/* exclusive: the only accepted detector of its category here */
 		for (size_t h = 0; h < nh; h++) {
-			const struct lt_detector_info *dh;
 			int alone = 1;
 
 			if (p->hits[h].level < LT_HIT_WEAK)
 				continue;
-			dh = lt_packset_info(p->ps, p->hits[h].det);
 			for (size_t g = 0; g < nh && alone; g++) {
-				if (g == h || p->hits[g].level < LT_HIT_WEAK)
+				if (g == h || p->hits[g].level < LT_HIT_WEAK ||
+				    c->inert[p->hits[g].det])
 					continue;
-				if (strcmp(lt_packset_info(p->ps, p->hits[g].det)->category,
-					   dh->category) == 0)
+				if (p->cat[p->hits[g].det] == p->cat[p->hits[h].det])
 					alone = 0;
 			}
 			if (alone)

@@ -80,7 +80,8 @@ static void sink_header(struct sink *s, const struct lt_field *f, size_t n)
 		}
 	}
 	s->n_names = n;
-	s->prof = lt_profile_new(s->ps, (const char *const *)s->names, n);
+	s->prof = lt_profile_new(s->ps, (const char *const *)s->names, n,
+				 s->o->min_conf <= LT_CONF_LOW);
 	s->header_n = n;
 }
 
@@ -97,7 +98,7 @@ static int on_record(void *ctx, const struct lt_field *f, size_t n,
 			sink_header(s, f, n);
 			return 0;
 		}
-		s->prof = lt_profile_new(s->ps, NULL, 0);
+		s->prof = lt_profile_new(s->ps, NULL, 0, s->o->min_conf <= LT_CONF_LOW);
 		s->header_n = n;
 	}
 	if (s->o->sample_rows && s->rows >= s->o->sample_rows) {
@@ -209,16 +210,26 @@ static bool pipe_failed(struct pipe *p)
 }
 
 /* Parses one block (whole records) into the sink; errors are placed at
- * their line and byte in the whole text. */
+ * their line and byte in the whole text.  A pool block (cap > 0) is ours to
+ * rewrite: the splitter takes the records it is certain of, in place, and
+ * lt_csv the rest (lt_split_parse: same records, same errors as lt_csv
+ * alone).  A view of the reader's buffer (the header block, cap 0) is read
+ * again after the parse, so it goes to lt_csv untouched. */
 static int parse_block(struct sink *s, const struct lt_csv_opts *co,
 		       const struct block *b, struct lt_err *err)
 {
-	struct lt_csv *csv = lt_csv_new(co, on_record, s);
-	int rc = lt_csv_feed(csv, b->data, b->len, err);
+	int rc;
 
-	if (rc == 0)
-		rc = lt_csv_finish(csv, err);
-	lt_csv_free(csv);
+	if (b->cap > 0) {
+		rc = lt_split_parse(b->data, b->len, co, on_record, s, err);
+	} else {
+		struct lt_csv *csv = lt_csv_new(co, on_record, s);
+
+		rc = lt_csv_feed(csv, b->data, b->len, err);
+		if (rc == 0)
+			rc = lt_csv_finish(csv, err);
+		lt_csv_free(csv);
+	}
 	if (rc < 0) {
 		if (err->line)
 			err->line += b->line0 - 1;
@@ -364,6 +375,11 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 	co.name = src->name;
 	out->delimiter = co.delim;
 
+	/* Lines ended by a lone CR (old Mac exports): the block cutter looks
+	 * for LF, so such a source is read by the sequential path. */
+	if (parallel && text.len > 0 && !memchr(text.data, '\n', text.len) &&
+	    memchr(text.data, '\r', text.len))
+		parallel = false;
 	if (rc == 0 && !parallel) {
 		/* ---- sequential ---- */
 		struct lt_csv *csv = lt_csv_new(&co, on_record, &main_sink);
@@ -424,17 +440,21 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 				first = pend->len;
 			if (first > 0) {
 				struct block hb = { .data = pend->data, .len = first,
-						    .line0 = 1, .byte0 = 0 };
+						    .line0 = line0, .byte0 = byte0 };
 				rc = parse_block(&main_sink, &co, &hb, &err);
 				line0 += count_lines(pend->data, first);
 				byte0 += first;
 				memmove(pend->data, pend->data + first, pend->len - first);
 				pend->len -= first;
 			}
+			/* blank lines before the header give no record */
+			if (rc == 0 && main_sink.want_header &&
+			    (pend->len > 0 || !rd.eof))
+				continue;
 			break;
 		}
 		if (!main_sink.prof)
-			main_sink.prof = lt_profile_new(ps, NULL, 0); /* empty source */
+			main_sink.prof = lt_profile_new(ps, NULL, 0, o->min_conf <= LT_CONF_LOW);
 		main_sink.want_header = false;
 
 		ws = lt_xcalloc(nw, sizeof *ws);
@@ -445,7 +465,8 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			ws[i].s.rows = 0;
 			ws[i].s.ragged = 0;
 			ws[i].s.prof = lt_profile_new(ps, (const char *const *)main_sink.names,
-						      main_sink.n_names);
+						      main_sink.n_names,
+						      o->min_conf <= LT_CONF_LOW);
 			if (pthread_create(&ws[i].tid, NULL, work, &ws[i]) == 0)
 				ws[i].started = true;
 		}

@@ -117,7 +117,7 @@ static struct table tab;
 static void test_verdicts(void **state)
 {
 	struct lt_matcher *m = lt_matcher_new(ps);
-	struct lt_profile *p = lt_profile_new(ps, names, 4);
+	struct lt_profile *p = lt_profile_new(ps, names, 4, true);
 	struct lt_column *cols;
 	size_t n;
 	const struct lt_finding *f;
@@ -168,10 +168,10 @@ static void test_verdicts(void **state)
 static void test_merge_equals_one_pass(void **state)
 {
 	struct lt_matcher *m = lt_matcher_new(ps);
-	struct lt_profile *one = lt_profile_new(ps, names, 4);
-	struct lt_profile *a = lt_profile_new(ps, names, 4);
-	struct lt_profile *b = lt_profile_new(ps, names, 4);
-	struct lt_profile *c = lt_profile_new(ps, names, 4);
+	struct lt_profile *one = lt_profile_new(ps, names, 4, true);
+	struct lt_profile *a = lt_profile_new(ps, names, 4, true);
+	struct lt_profile *b = lt_profile_new(ps, names, 4, true);
+	struct lt_profile *c = lt_profile_new(ps, names, 4, true);
 	struct lt_column *c1, *c2;
 	size_t n1, n2;
 
@@ -215,7 +215,7 @@ static void test_extra_fields_become_columns(void **state)
 {
 	struct lt_matcher *m = lt_matcher_new(ps);
 	const char *hdr[1] = { "a" };
-	struct lt_profile *p = lt_profile_new(ps, hdr, 1);
+	struct lt_profile *p = lt_profile_new(ps, hdr, 1, true);
 	struct lt_field f[3] = { { "x", 1 }, { "y", 1 }, { "z", 1 } };
 
 	(void)state;
