@@ -34,6 +34,8 @@ static const struct command commands[] = {
 	{ "scan", cmd_scan, "inventory of personal data in files and tables" },
 	{ "packs", cmd_packs, "list pattern packs, or run their examples" },
 	{ "policy", cmd_policy, "check a retention policy file" },
+	{ "plan", cmd_plan, "check sources against a policy; plan the clean-up" },
+	{ "apply", cmd_apply, "carry a plan out (rewritten copies, guarded SQL)" },
 };
 
 static void usage(FILE *fp)

@@ -6,7 +6,8 @@
 . "$(dirname "$0")/../lib/cli.sh"
 
 if python3 tools/gen_fixtures.py "$T/fx" >"$T/gen.log" 2>&1; then
-	if ! diff -r "$T/fx" fixtures >"$T/diff.log" 2>&1; then
+	# fixtures/plan has its own generator (fixtures/plan/gen.py)
+	if ! diff -r -x plan "$T/fx" fixtures >"$T/diff.log" 2>&1; then
 		fail "fixtures/ differs from the generator's output: $(head -n 3 "$T/diff.log" | tr '\n' ' ')"
 		if ! grep -v -E '\.(gz|zip) differ$' "$T/diff.log" | grep -q .; then
 			_detail "only compressed files differ: the committed ones were made with zlib 1.2.13, this python has $(python3 -c 'import zlib; print(zlib.ZLIB_RUNTIME_VERSION)')"

@@ -1,0 +1,666 @@
+/*
+ * cmd_plan.c - `lethe plan`: hold an inventory against a retention policy
+ * and write the plan that deletes or redacts what should not be there.
+ *
+ * The scan is cmd_scan's (sources expanded, scanned by a pool of workers,
+ * one matcher per worker); the plan module then matches findings to rules,
+ * reads each governed file a second time and counts Postgres rows in SQL.
+ * plan.json (and plan.sql beside it) are written atomically; a summary goes
+ * to stdout.
+ */
+static const char usage_text[] =
+"lethe plan - check sources against a retention policy and plan the clean-up\n"
+"\n"
+"Scans the sources like `lethe scan`, matches every column holding personal\n"
+"data (medium or high confidence) to the first policy rule that governs it,\n"
+"then counts, row by row, what each rule's action would change: files are\n"
+"read a second time; PostgreSQL tables are counted in SQL, read-only.  Cost:\n"
+"two passes over each governed file, one scan per governed table.  Nothing is\n"
+"changed: `lethe apply` carries the plan out.\n"
+"\n"
+"Writes the plan as JSON (-o, default plan.json; docs/plan-format.md) and,\n"
+"when PostgreSQL tables are involved, the guarded statements beside it (.sql\n"
+"in place of .json).  Prints a summary: actions, violations, ungoverned\n"
+"personal data, unreadable dates, refusals.\n"
+"\n"
+"Usage: lethe plan --policy FILE [options] SOURCE...\n"
+"  SOURCE is a file, a directory (walked), or a PostgreSQL URI\n"
+"  (postgresql://user@host/db, optionally #schema.table).\n"
+"\n"
+"Options:\n"
+"      --policy FILE        the retention policy (required; see policies/)\n"
+"      --now TIME           reference time, ISO 8601 (2026-11-01 or\n"
+"                           2026-11-01T00:00:00Z; default: now), for\n"
+"                           reproducible plans\n"
+"  -o, --output FILE        the plan (default plan.json); SQL goes to FILE\n"
+"                           with .sql in place of .json\n"
+"      --batch-rows N       PostgreSQL: statements over N rows run in batches\n"
+"                           of N, each its own guarded transaction\n"
+"      --row-log FILE       write each file row's decision (source, row, line,\n"
+"                           delete/held/keep/ACTION:COLUMN; never a value)\n"
+"  -j, --jobs N             worker threads (default: online CPUs)\n"
+"      --packs DIR          pattern packs (default: $LETHE_PACKS, patterns/\n"
+"                           beside the executable, PREFIX/share/lethe/patterns)\n"
+"      --include GLOB       walk only files matching GLOB (repeatable)\n"
+"      --exclude GLOB       skip files matching GLOB (repeatable)\n"
+"      --delimiter C        field delimiter (default: sniffed among , ; TAB |)\n"
+"      --no-header          the first row is data; columns are col1, col2...\n"
+"      --max-field-size N   largest field in bytes (default 33554432)\n"
+"      --encoding NAME      utf-8, utf-16le, utf-16be, cp949 (default: detect)\n"
+"      --schema GLOB        PostgreSQL: schemas to plan (repeatable)\n"
+"      --table GLOB         PostgreSQL: tables to plan (repeatable)\n"
+"      --exclude-table GLOB PostgreSQL: tables to skip (repeatable)\n"
+"      --full               PostgreSQL: detect on every row, not a sample\n"
+"      --statement-timeout MS  PostgreSQL statement_timeout (default 0: none)\n"
+"      --no-progress        no progress line on stderr\n"
+"  -q, --quiet              no warnings, no progress (errors still shown)\n"
+"  -h, --help               this text\n"
+"\n"
+"Exit codes: 0 no violation; 1 a violation (personal data over its limit, or\n"
+"ungoverned with `ungoverned: fail`); 2 usage error or bad policy; 3 a source\n"
+"could not be read completely (the others are still planned).\n"
+"\n"
+"Examples:\n"
+"  lethe plan --policy policies/minimal.yaml exports/\n"
+"  lethe plan --policy policies/sg-pdpa-retail.yaml --now 2026-11-01 \\\n"
+"      -o plans/nov.json exports/ postgresql://app@db/shop\n"
+"  lethe plan --policy retention.yaml --batch-rows 10000 postgresql://db/crm\n";
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "lethe/detect.h"
+#include "lethe/plan.h"
+#include "lethe/policy.h"
+
+enum {
+	OPT_POLICY = 256, OPT_NOW, OPT_BATCH, OPT_ROWLOG, OPT_PACKS, OPT_INCLUDE,
+	OPT_EXCLUDE, OPT_DELIM, OPT_NOHEADER, OPT_MAXFIELD, OPT_ENCODING,
+	OPT_SCHEMA, OPT_TABLE, OPT_EXTABLE, OPT_FULL, OPT_STMT_TIMEOUT,
+	OPT_NOPROGRESS,
+};
+
+static const struct option long_opts[] = {
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "now", required_argument, NULL, OPT_NOW },
+	{ "output", required_argument, NULL, 'o' },
+	{ "batch-rows", required_argument, NULL, OPT_BATCH },
+	{ "row-log", required_argument, NULL, OPT_ROWLOG },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "packs", required_argument, NULL, OPT_PACKS },
+	{ "include", required_argument, NULL, OPT_INCLUDE },
+	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
+	{ "delimiter", required_argument, NULL, OPT_DELIM },
+	{ "no-header", no_argument, NULL, OPT_NOHEADER },
+	{ "max-field-size", required_argument, NULL, OPT_MAXFIELD },
+	{ "encoding", required_argument, NULL, OPT_ENCODING },
+	{ "schema", required_argument, NULL, OPT_SCHEMA },
+	{ "table", required_argument, NULL, OPT_TABLE },
+	{ "exclude-table", required_argument, NULL, OPT_EXTABLE },
+	{ "full", no_argument, NULL, OPT_FULL },
+	{ "statement-timeout", required_argument, NULL, OPT_STMT_TIMEOUT },
+	{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct strv {
+	const char **v;
+	size_t n;
+};
+
+static void strv_push(struct strv *s, const char *x)
+{
+	s->v = lt_xreallocarray(s->v, s->n + 1, sizeof *s->v);
+	s->v[s->n++] = x;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	v = strtoull(s, &end, 10);
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* ---- the scan (as cmd_scan does it) ----------------------------------------- */
+
+struct scan_ctx {
+	const struct lt_packset *ps;
+	const struct lt_source_list *sources;
+	const struct lt_scan_opts *opts;
+	struct lt_matcher **matchers;
+	unsigned nmatchers;
+	bool *big;                 /* per source: scanned by the block pipeline */
+	struct lt_source_result *results;
+};
+
+/* Large files get every worker (block pipeline), one after another; the
+ * others are scanned whole, several at a time (as cmd_scan.c does). */
+static bool is_big(const struct lt_source *src)
+{
+	struct stat st;
+
+	return src->kind == LT_SRC_FILE && src->status == LT_STATUS_OK &&
+	       stat(src->path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       st.st_size >= (8 << 20);
+}
+
+static void scan_opts_for(const struct scan_ctx *ctx, const struct lt_source *src,
+			  struct lt_scan_opts *o)
+{
+	*o = *ctx->opts;
+	if (src->kind == LT_SRC_POSTGRES)
+		o->sample_rows = o->full ? 0 : 10000;
+}
+
+static void scan_job(void *vctx, size_t job, unsigned worker)
+{
+	struct scan_ctx *ctx = vctx;
+	const struct lt_source *src = &ctx->sources->items[job];
+	struct lt_scan_opts o;
+
+	if (ctx->big[job])
+		return;
+	scan_opts_for(ctx, src, &o);
+	o.parallel = false;
+	lt_scan_source(ctx->ps, &ctx->matchers[worker], 1, src, &o,
+		       &ctx->results[job]);
+}
+
+static void scan_all(const struct lt_packset *ps, const struct lt_source_list *sl,
+		     const struct lt_scan_opts *o, unsigned jobs,
+		     struct lt_source_result *results, bool progress)
+{
+	struct scan_ctx ctx = { .ps = ps, .sources = sl, .opts = o,
+				.results = results };
+	size_t nbig = 0;
+	unsigned nw = jobs;
+
+	ctx.big = lt_xcalloc(sl->n + 1, sizeof *ctx.big);
+	for (size_t i = 0; i < sl->n; i++)
+		nbig += (ctx.big[i] = is_big(&sl->items[i]));
+	if (nbig == 0 && nw > sl->n)
+		nw = sl->n ? (unsigned)sl->n : 1;
+	ctx.nmatchers = nw;
+	ctx.matchers = lt_xcalloc(nw, sizeof *ctx.matchers);
+	for (unsigned i = 0; i < nw; i++)
+		ctx.matchers[i] = lt_matcher_new(ps);
+	if (progress)
+		fprintf(stderr, "lethe: scanning %zu source%s\r", sl->n,
+			sl->n == 1 ? "" : "s");
+	for (size_t i = 0; i < sl->n; i++) {
+		struct lt_scan_opts so;
+
+		if (!ctx.big[i])
+			continue;
+		scan_opts_for(&ctx, &sl->items[i], &so);
+		so.parallel = true;
+		lt_scan_source(ps, ctx.matchers, ctx.nmatchers, &sl->items[i], &so,
+			       &results[i]);
+	}
+	if (nbig < sl->n)
+		lt_pool_run(nw, sl->n, scan_job, &ctx);
+	if (progress)
+		fprintf(stderr, "\033[K");
+	for (unsigned i = 0; i < nw; i++)
+		lt_matcher_free(ctx.matchers[i]);
+	free(ctx.matchers);
+	free(ctx.big);
+}
+
+/* ---- the summary ---------------------------------------------------------------- */
+
+/* Columns a terminal gives s: one per character, two for the wide ones
+ * (Hangul, CJK, fullwidth forms). */
+static size_t disp_width(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t w = 0;
+
+	while (*u) {
+		uint32_t cp = *u;
+		int n = *u < 0x80 ? 1 : *u >= 0xF0 ? 4 : *u >= 0xE0 ? 3 : *u >= 0xC0 ? 2 : 1;
+
+		for (int i = 1; i < n; i++)
+			cp = (cp << 6) | (u[i] & 0x3F);
+		if (n == 3)
+			cp &= 0xFFFF;
+		w += (n >= 3 && ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
+				 (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
+				 (cp >= 0xFF00 && cp <= 0xFF60))) ? 2 : 1;
+		for (int i = 0; i < n && *u; i++)
+			u++;
+	}
+	return w;
+}
+
+/* A table of text cells, printed with every column padded to its widest
+ * cell (the last one not padded). */
+#define MAXC 8
+struct table {
+	char *(*rows)[MAXC];
+	size_t n, ncol;
+	size_t w[MAXC];
+};
+
+static void table_add(struct table *t, const char *const *cells)
+{
+	t->rows = lt_xreallocarray(t->rows, t->n + 1, sizeof *t->rows);
+	for (size_t c = 0; c < t->ncol; c++) {
+		size_t w;
+
+		t->rows[t->n][c] = lt_xstrdup(cells[c] ? cells[c] : "");
+		w = disp_width(t->rows[t->n][c]);
+		if (w > t->w[c])
+			t->w[c] = w;
+	}
+	t->n++;
+}
+
+static void table_print(FILE *fp, struct table *t)
+{
+	for (size_t r = 0; r < t->n; r++) {
+		fputs("  ", fp);
+		for (size_t c = 0; c < t->ncol; c++) {
+			const char *s = t->rows[r][c];
+
+			bool more = false;
+
+			fputs(s, fp);
+			for (size_t k = c + 1; k < t->ncol; k++)
+				more = more || t->rows[r][k][0];
+			if (more)
+				for (size_t k = disp_width(s); k < t->w[c] + 2; k++)
+					fputc(' ', fp);
+			free(t->rows[r][c]);
+		}
+		fputc('\n', fp);
+	}
+	free(t->rows);
+	memset(t, 0, sizeof *t);
+}
+
+static void summary(FILE *fp, const struct lt_plan *p, const char *json_path,
+		    const char *sql_path, int rc)
+{
+	char nowb[40], n1[32], id[24], extra[400];
+	struct table t = { 0 };
+	size_t i;
+
+	fprintf(fp, "lethe plan: policy %s, now %s, timezone %s\n",
+		p->policy_name, lt_plan_fmt_ms(p->now, nowb, sizeof nowb),
+		p->timezone);
+	fprintf(fp, "\n%zu action%s\n", p->n_actions, p->n_actions == 1 ? "" : "s");
+	t.ncol = 6;
+	for (i = 0; i < p->n_actions; i++) {
+		const struct lt_plan_action *a = &p->actions[i];
+		const char *cells[6];
+		char rows[48];
+		size_t o = 0;
+
+		snprintf(id, sizeof id, "#%zu", a->id);
+		snprintf(rows, sizeof rows, "%s row%s", lt_fmt_count(a->rows, n1, sizeof n1),
+			 a->rows == 1 ? "" : "s");
+		if (a->action == LT_ACT_DELETE_ROWS) {
+			o += (size_t)snprintf(extra, sizeof extra, "rule%s", a->rules.n == 1 ? "" : "s");
+			for (size_t k = 0; k < a->rules.n && o < sizeof extra; k++)
+				o += (size_t)snprintf(extra + o, sizeof extra - o, "%s%s",
+						      k ? ", " : " ", a->rules.v[k]);
+		} else {
+			o += (size_t)snprintf(extra, sizeof extra, "rule %s", a->rule);
+			if (a->action == LT_ACT_REDACT && o < sizeof extra)
+				o += (size_t)snprintf(extra + o, sizeof extra - o, ", keep %s",
+						      lt_keep_name(a->keep));
+		}
+		if (a->needs_ddl && o < sizeof extra)
+			o += (size_t)snprintf(extra + o, sizeof extra - o, " (needs apply --allow-ddl)");
+		if (a->hash_client_side && o < sizeof extra)
+			snprintf(extra + o, sizeof extra - o, " (hashed client-side: no pgcrypto)");
+		cells[0] = id;
+		cells[1] = lt_action_name(a->action);
+		cells[2] = a->source;
+		cells[3] = a->column ? a->column : "";
+		cells[4] = rows;
+		cells[5] = extra;
+		table_add(&t, cells);
+	}
+	table_print(fp, &t);
+	if (p->n_violations) {
+		fprintf(fp, "\n%zu violation%s\n", p->n_violations,
+			p->n_violations == 1 ? "" : "s");
+		t.ncol = 6;
+		for (i = 0; i < p->n_violations; i++) {
+			const struct lt_plan_violation *v = &p->violations[i];
+			char rows[48], old[32];
+			const char *cells[6] = { v->rule ? v->rule : "(ungoverned)", v->source,
+						 v->column, v->type, rows, old };
+
+			snprintf(rows, sizeof rows, "%s row%s", lt_fmt_count(v->rows, n1, sizeof n1),
+				 v->rows == 1 ? "" : "s");
+			snprintf(old, sizeof old, "%s%s", v->oldest[0] ? "oldest " : "", v->oldest);
+			table_add(&t, cells);
+		}
+		table_print(fp, &t);
+	}
+	if (p->n_ungoverned) {
+		fprintf(fp, "\n%zu ungoverned\n", p->n_ungoverned);
+		t.ncol = 3;
+		for (i = 0; i < p->n_ungoverned; i++) {
+			const char *cells[3] = { p->ungoverned[i].source, p->ungoverned[i].column,
+						 p->ungoverned[i].type };
+
+			table_add(&t, cells);
+		}
+		table_print(fp, &t);
+	}
+	if (p->n_unreadable) {
+		fprintf(fp, "\n%zu column%s with unreadable dates (those rows are not touched)\n",
+			p->n_unreadable, p->n_unreadable == 1 ? "" : "s");
+		t.ncol = 3;
+		for (i = 0; i < p->n_unreadable; i++) {
+			char rows[48];
+			const char *cells[3] = { p->unreadable[i].source, p->unreadable[i].column, rows };
+
+			snprintf(rows, sizeof rows, "%s row%s",
+				 lt_fmt_count(p->unreadable[i].rows, n1, sizeof n1),
+				 p->unreadable[i].rows == 1 ? "" : "s");
+			table_add(&t, cells);
+		}
+		table_print(fp, &t);
+	}
+	if (p->n_refused) {
+		fprintf(fp, "\n%zu refused\n", p->n_refused);
+		t.ncol = 4;
+		for (i = 0; i < p->n_refused; i++) {
+			char rule[200];
+			const char *cells[4] = { p->refused[i].source,
+						 p->refused[i].column ? p->refused[i].column : "-",
+						 rule, p->refused[i].reason };
+
+			snprintf(rule, sizeof rule, "rule %s:", p->refused[i].rule ? p->refused[i].rule : "-");
+			table_add(&t, cells);
+		}
+		table_print(fp, &t);
+	}
+	if (p->n_errors) {
+		fprintf(fp, "\n%zu source%s could not be read\n", p->n_errors,
+			p->n_errors == 1 ? "" : "s");
+		for (i = 0; i < p->n_errors; i++)
+			fprintf(fp, "  %s: %s\n", p->errors[i].source, p->errors[i].error);
+	}
+	fprintf(fp, "\nplan: %s%s%s\n", json_path, sql_path ? ", " : "",
+		sql_path ? sql_path : "");
+	if (rc == LT_EXIT_SOURCE)
+		fprintf(fp, "a source could not be read (exit 3).\n");
+	else if (rc == LT_EXIT_FINDINGS)
+		fprintf(fp, "the policy is violated (exit 1).\n");
+	else
+		fprintf(fp, "no violation.\n");
+}
+
+/* plan.json -> plan.sql (".json" replaced, else ".sql" added). */
+static char *sql_path_of(const char *json)
+{
+	size_t n = strlen(json);
+
+	if (n > 5 && !strcmp(json + n - 5, ".json"))
+		return lt_xasprintf("%.*s.sql", (int)(n - 5), json);
+	return lt_xasprintf("%s.sql", json);
+}
+
+int cmd_plan(int argc, char **argv)
+{
+	struct lt_scan_opts o = { .min_conf = LT_CONF_MEDIUM };
+	struct lt_source_opts so = { 0 };
+	struct strv inc = { 0 }, exc = { 0 }, schemas = { 0 }, tables = { 0 },
+		    extables = { 0 };
+	const char *output = "plan.json", *packs_flag = NULL, *policy_path = NULL;
+	const char *row_log_path = NULL;
+	unsigned jobs = lt_online_cpus();
+	bool progress = true, now_set = false;
+	uint64_t batch_rows = 0, v;
+	lt_ms now = 0;
+	struct lt_source_list sources = { 0 };
+	struct lt_source_result *results = NULL;
+	struct lt_packset *ps = NULL;
+	struct lt_policy *pol = NULL;
+	struct lt_type_ref *types = NULL;
+	struct lt_plan *plan = NULL;
+	struct lt_buf sql;
+	struct lt_err err;
+	FILE *row_log = NULL;
+	char msg[1200], *sql_path = NULL;
+	int c, rc = LT_EXIT_OK;
+
+	lt_err_clear(&err);
+	lt_buf_init(&sql, 0);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":" "o:j:qh", long_opts, NULL)) != -1) {
+		switch (c) {
+		case OPT_POLICY: policy_path = optarg; break;
+		case OPT_NOW:
+			if (lt_plan_parse_time(optarg, &now) < 0)
+				return cmd_usage_error("plan", "--now takes an ISO 8601 time "
+						       "(2026-11-01 or 2026-11-01T00:00:00Z)");
+			now_set = true;
+			break;
+		case 'o': output = optarg; break;
+		case OPT_BATCH:
+			if (parse_u64(optarg, &v) < 0 || v < 1)
+				return cmd_usage_error("plan", "--batch-rows takes a positive number of rows");
+			batch_rows = v;
+			break;
+		case OPT_ROWLOG: row_log_path = optarg; break;
+		case 'j':
+			if (parse_u64(optarg, &v) < 0 || v < 1 || v > 1024)
+				return cmd_usage_error("plan", "-j takes a number from 1 to 1024");
+			jobs = (unsigned)v;
+			break;
+		case OPT_PACKS: packs_flag = optarg; break;
+		case OPT_INCLUDE: strv_push(&inc, optarg); break;
+		case OPT_EXCLUDE: strv_push(&exc, optarg); break;
+		case OPT_DELIM:
+			if (!strcmp(optarg, "\\t") || !strcasecmp(optarg, "tab"))
+				o.delimiter = '\t';
+			else if (strlen(optarg) == 1 && optarg[0] != '"' &&
+				 optarg[0] != '\n' && optarg[0] != '\r')
+				o.delimiter = optarg[0];
+			else
+				return cmd_usage_error("plan", "--delimiter takes one character (or \\t)");
+			break;
+		case OPT_NOHEADER: o.no_header = true; break;
+		case OPT_MAXFIELD:
+			if (parse_u64(optarg, &v) < 0 || v < 1 || v > ((uint64_t)1 << 40))
+				return cmd_usage_error("plan", "--max-field-size takes a number of bytes");
+			o.max_field = (size_t)v;
+			break;
+		case OPT_ENCODING:
+			if (lt_encoding_parse(optarg, &o.encoding) < 0)
+				return cmd_usage_error("plan", "unknown encoding '%s' (utf-8, utf-16le, utf-16be, cp949)", optarg);
+			break;
+		case OPT_SCHEMA: strv_push(&schemas, optarg); break;
+		case OPT_TABLE: strv_push(&tables, optarg); break;
+		case OPT_EXTABLE: strv_push(&extables, optarg); break;
+		case OPT_FULL: o.full = true; break;
+		case OPT_STMT_TIMEOUT:
+			if (parse_u64(optarg, &v) < 0 || v > INT32_MAX)
+				return cmd_usage_error("plan", "--statement-timeout takes milliseconds");
+			o.statement_timeout_ms = (int)v;
+			break;
+		case OPT_NOPROGRESS: progress = false; break;
+		case 'q': cmd_quiet = 1; progress = false; break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return LT_EXIT_OK;
+		default:
+			return cmd_bad_option("plan", c, argv);
+		}
+	}
+	if (!policy_path)
+		return cmd_usage_error("plan", "--policy FILE is required");
+	if (optind >= argc)
+		return cmd_usage_error("plan", "no source given");
+	if (!strcmp(output, "-"))
+		return cmd_usage_error("plan", "-o needs a file: plan.sql goes beside it");
+	if (!now_set) {
+		struct timespec ts;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		now = (lt_ms)ts.tv_sec * 1000;
+	}
+
+	{
+		const char *dir = cmd_packs_dir(packs_flag);
+		size_t n_types, i, n_errs = 0;
+		struct lt_err *errs = NULL;
+
+		if (!dir) {
+			fprintf(stderr, "lethe: no pattern packs found (use --packs DIR or LETHE_PACKS)\n");
+			rc = LT_EXIT_USAGE;
+			goto out;
+		}
+		if (lt_packset_load(dir, NULL, 0, &ps, &err) < 0) {
+			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
+			rc = LT_EXIT_USAGE;
+			goto out;
+		}
+		n_types = lt_packset_count(ps);
+		types = lt_xcalloc(n_types ? n_types : 1, sizeof *types);
+		for (i = 0; i < n_types; i++) {
+			types[i].id = lt_packset_info(ps, i)->id;
+			types[i].category = lt_packset_info(ps, i)->category;
+		}
+		if (lt_policy_load(policy_path, types, n_types, &pol, &errs, &n_errs) < 0) {
+			for (i = 0; i < n_errs; i++)
+				fprintf(stderr, "lethe: %s\n",
+					lt_policy_err_format(&errs[i], msg, sizeof msg));
+			free(errs);
+			rc = LT_EXIT_USAGE;
+			goto out;
+		}
+	}
+	so.include = inc.v; so.n_include = inc.n;
+	so.exclude = exc.v; so.n_exclude = exc.n;
+	so.schemas = schemas.v; so.n_schemas = schemas.n;
+	so.tables = tables.v; so.n_tables = tables.n;
+	so.exclude_tables = extables.v; so.n_exclude_tables = extables.n;
+	if (lt_sources_expand((const char *const *)argv + optind,
+			      (size_t)(argc - optind), &so, &sources, &err) < 0) {
+		fprintf(stderr, "lethe: %s\ntry 'lethe help plan'\n",
+			lt_err_format(&err, msg, sizeof msg));
+		rc = LT_EXIT_USAGE;
+		goto out;
+	}
+	if (row_log_path && !(row_log = fopen(row_log_path, "w"))) {
+		fprintf(stderr, "lethe: %s: cannot write the row log\n", row_log_path);
+		rc = LT_EXIT_USAGE;
+		goto out;
+	}
+
+	results = lt_xcalloc(sources.n ? sources.n : 1, sizeof *results);
+	scan_all(ps, &sources, &o, jobs, results,
+		 progress && isatty(STDERR_FILENO));
+	for (size_t i = 0; i < sources.n; i++) {
+		if (results[i].status == LT_STATUS_ERROR)
+			fprintf(stderr, "lethe: %s: %s\n", sources.items[i].name,
+				results[i].error);
+		else if (results[i].encoding_errors && !cmd_quiet)
+			fprintf(stderr, "lethe: warning: %s: %llu invalid bytes replaced\n",
+				sources.items[i].name,
+				(unsigned long long)results[i].encoding_errors);
+	}
+
+	sql_path = sql_path_of(output);
+	{
+		const char *slash = strrchr(sql_path, '/');
+		struct lt_plan_input in = {
+			.policy = pol, .policy_path = policy_path, .ps = ps,
+			.sources = &sources, .results = results, .scan = &o,
+			.now = now, .jobs = jobs, .batch_rows = batch_rows,
+			.sql_path = slash ? slash + 1 : sql_path, .row_log = row_log,
+		};
+
+		if (lt_plan_build(&in, &plan, &sql, &err) < 0) {
+			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
+			rc = LT_EXIT_USAGE;
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < plan->n_errors; i++) {
+		bool scan_err = false;
+
+		for (size_t k = 0; k < sources.n; k++)
+			if (results[k].status == LT_STATUS_ERROR &&
+			    !strcmp(sources.items[k].name, plan->errors[i].source))
+				scan_err = true;
+		if (!scan_err)
+			fprintf(stderr, "lethe: %s: %s\n", plan->errors[i].source,
+				plan->errors[i].error);
+	}
+	if (plan->n_errors)
+		rc = LT_EXIT_SOURCE;
+	else if (plan->n_violations)
+		rc = LT_EXIT_FINDINGS;
+
+	if (sql.len) {
+		struct lt_afile *af;
+		uint8_t d[32];
+
+		lt_sha256(sql.data, sql.len, d);
+		lt_hex(d, 32, plan->sql_sha256);
+		if (lt_afile_open(sql_path, &af, &err) < 0) {
+			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
+			rc = LT_EXIT_USAGE;
+			goto out;
+		}
+		if (fwrite(sql.data, 1, sql.len, lt_afile_fp(af)) != sql.len) {
+			lt_afile_abort(af);
+			fprintf(stderr, "lethe: %s: write error\n", sql_path);
+			rc = LT_EXIT_USAGE;
+			goto out;
+		}
+		if (lt_afile_commit(af, &err) < 0) {
+			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
+			rc = LT_EXIT_USAGE;
+			goto out;
+		}
+	}
+	if (lt_plan_write(plan, output, &err) < 0) {
+		fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
+		rc = LT_EXIT_USAGE;
+		goto out;
+	}
+	summary(stdout, plan, output, sql.len ? sql_path : NULL, rc);
+	fflush(stdout); /* a closed pipe ends quietly: the plan is written */
+
+out:
+	if (row_log)
+		fclose(row_log);
+	lt_plan_free(plan);
+	lt_buf_release(&sql);
+	free(sql_path);
+	for (size_t i = 0; results && i < sources.n; i++)
+		lt_source_result_release(&results[i]);
+	free(results);
+	lt_sources_release(&sources);
+	lt_policy_free(pol);
+	free(types);
+	lt_packset_free(ps);
+	free(inc.v); free(exc.v); free(schemas.v); free(tables.v); free(extables.v);
+	return rc;
+}
