@@ -51,7 +51,10 @@ def main():
     pool = 20000
     nrics = [nric(r) for _ in range(pool)]
     mobiles = ["%d%07d" % (r.choice([8, 9]), r.randrange(1000000, 9000000)) for _ in range(pool)]
-    cards = [luhn_complete(r.choice(["4", "51", "52", "55", "37"]), 16, r) for _ in range(pool)]
+    cards = []
+    for _ in range(pool):
+        iin = r.choice(["4", "51", "52", "55", "37"])
+        cards.append(luhn_complete(iin, 15 if iin == "37" else 16, r))  # Amex: 15 digits
     names = [r.choice(FIRST) + " " + r.choice(GIVEN) for _ in range(pool)]
     with open(out, "w", newline="") as f:
         f.write("customer_id,full_name,nric,email,mobile,card_no,address,postal_code,"
