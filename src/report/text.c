@@ -146,6 +146,7 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 				pad(fp, k == 0 ? col->name : "", name_w);
 				fputs("  ", fp);
 				pad(fp, di->id, 15);
+				fputc(' ', fp);
 				if (inv->color)
 					fputs(conf_color(f->confidence), fp);
 				pad(fp, lt_confidence_name(f->confidence), 7);
