@@ -136,92 +136,6 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* ---- the scan (as cmd_scan does it) ----------------------------------------- */
-
-struct scan_ctx {
-	const struct lt_packset *ps;
-	const struct lt_source_list *sources;
-	const struct lt_scan_opts *opts;
-	struct lt_matcher **matchers;
-	unsigned nmatchers;
-	bool *big;                 /* per source: scanned by the block pipeline */
-	struct lt_source_result *results;
-};
-
-/* Large files get every worker (block pipeline), one after another; the
- * others are scanned whole, several at a time (as cmd_scan.c does). */
-static bool is_big(const struct lt_source *src)
-{
-	struct stat st;
-
-	return src->kind == LT_SRC_FILE && src->status == LT_STATUS_OK &&
-	       stat(src->path, &st) == 0 && S_ISREG(st.st_mode) &&
-	       st.st_size >= (8 << 20);
-}
-
-static void scan_opts_for(const struct scan_ctx *ctx, const struct lt_source *src,
-			  struct lt_scan_opts *o)
-{
-	*o = *ctx->opts;
-	if (src->kind == LT_SRC_POSTGRES)
-		o->sample_rows = o->full ? 0 : 10000;
-}
-
-static void scan_job(void *vctx, size_t job, unsigned worker)
-{
-	struct scan_ctx *ctx = vctx;
-	const struct lt_source *src = &ctx->sources->items[job];
-	struct lt_scan_opts o;
-
-	if (ctx->big[job])
-		return;
-	scan_opts_for(ctx, src, &o);
-	o.parallel = false;
-	lt_scan_source(ctx->ps, &ctx->matchers[worker], 1, src, &o,
-		       &ctx->results[job]);
-}
-
-static void scan_all(const struct lt_packset *ps, const struct lt_source_list *sl,
-		     const struct lt_scan_opts *o, unsigned jobs,
-		     struct lt_source_result *results, bool progress)
-{
-	struct scan_ctx ctx = { .ps = ps, .sources = sl, .opts = o,
-				.results = results };
-	size_t nbig = 0;
-	unsigned nw = jobs;
-
-	ctx.big = lt_xcalloc(sl->n + 1, sizeof *ctx.big);
-	for (size_t i = 0; i < sl->n; i++)
-		nbig += (ctx.big[i] = is_big(&sl->items[i]));
-	if (nbig == 0 && nw > sl->n)
-		nw = sl->n ? (unsigned)sl->n : 1;
-	ctx.nmatchers = nw;
-	ctx.matchers = lt_xcalloc(nw, sizeof *ctx.matchers);
-	for (unsigned i = 0; i < nw; i++)
-		ctx.matchers[i] = lt_matcher_new(ps);
-	if (progress)
-		fprintf(stderr, "lethe: scanning %zu source%s\r", sl->n,
-			sl->n == 1 ? "" : "s");
-	for (size_t i = 0; i < sl->n; i++) {
-		struct lt_scan_opts so;
-
-		if (!ctx.big[i])
-			continue;
-		scan_opts_for(&ctx, &sl->items[i], &so);
-		so.parallel = true;
-		lt_scan_source(ps, ctx.matchers, ctx.nmatchers, &sl->items[i], &so,
-			       &results[i]);
-	}
-	if (nbig < sl->n)
-		lt_pool_run(nw, sl->n, scan_job, &ctx);
-	if (progress)
-		fprintf(stderr, "\033[K");
-	for (unsigned i = 0; i < nw; i++)
-		lt_matcher_free(ctx.matchers[i]);
-	free(ctx.matchers);
-	free(ctx.big);
-}
-
 /* ---- the summary ---------------------------------------------------------------- */
 
 /* Columns a terminal gives s: one per character, two for the wide ones
@@ -573,8 +487,12 @@ int cmd_plan(int argc, char **argv)
 	}
 
 	results = lt_xcalloc(sources.n ? sources.n : 1, sizeof *results);
-	scan_all(ps, &sources, &o, jobs, results,
-		 progress && isatty(STDERR_FILENO));
+	if (progress && isatty(STDERR_FILENO))
+		fprintf(stderr, "lethe: scanning %zu source%s\r", sources.n,
+			sources.n == 1 ? "" : "s");
+	lt_scan_all(ps, &sources, &o, 10000, jobs, results, NULL);
+	if (progress && isatty(STDERR_FILENO))
+		fprintf(stderr, "\033[K");
 	for (size_t i = 0; i < sources.n; i++) {
 		if (results[i].status == LT_STATUS_ERROR)
 			fprintf(stderr, "lethe: %s: %s\n", sources.items[i].name,

@@ -116,82 +116,8 @@ static void strv_push(struct strv *s, const char *x)
 	s->v[s->n++] = x;
 }
 
-struct job_ctx {
-	const struct lt_packset *ps;
-	const struct lt_source_list *sources;
-	const struct lt_scan_opts *opts;
-	bool pg_sample_set;        /* --sample given */
-	struct lt_matcher **matchers;
-	unsigned nmatchers;
-	struct lt_source_result *results;
-	bool *big;                 /* per source: scanned by the block pipeline */
-	atomic_size_t done;
-};
-
-/* Large sources get every worker (block pipeline), one after another; the
- * others are scanned whole, several at a time. */
-static bool is_big(const struct lt_source *src, const struct lt_scan_opts *o)
-{
-	struct stat st;
-
-	switch (src->kind) {
-	case LT_SRC_STDIN:
-		return true;
-	case LT_SRC_POSTGRES:
-		return o->full;
-	case LT_SRC_FILE:
-		return src->status == LT_STATUS_OK && stat(src->path, &st) == 0 &&
-		       S_ISREG(st.st_mode) && st.st_size >= (8 << 20);
-	default:
-		return false;
-	}
-}
-
-static void source_opts(const struct job_ctx *ctx, const struct lt_source *src,
-			struct lt_scan_opts *o)
-{
-	*o = *ctx->opts;
-	if (src->kind == LT_SRC_POSTGRES) {
-		if (o->full)
-			o->sample_rows = 0;
-		else if (!ctx->pg_sample_set)
-			o->sample_rows = 10000;
-	}
-}
-
-static void scan_job(void *vctx, size_t job, unsigned worker)
-{
-	struct job_ctx *ctx = vctx;
-	const struct lt_source *src = &ctx->sources->items[job];
-	struct lt_scan_opts o;
-
-	if (ctx->big[job])
-		return;
-	source_opts(ctx, src, &o);
-	o.parallel = false;
-	lt_scan_source(ctx->ps, &ctx->matchers[worker], 1, src, &o,
-		       &ctx->results[job]);
-	atomic_fetch_add(&ctx->done, 1);
-}
-
-static void scan_big(struct job_ctx *ctx)
-{
-	for (size_t i = 0; i < ctx->sources->n; i++) {
-		const struct lt_source *src = &ctx->sources->items[i];
-		struct lt_scan_opts o;
-
-		if (!ctx->big[i])
-			continue;
-		source_opts(ctx, src, &o);
-		o.parallel = true;
-		lt_scan_source(ctx->ps, ctx->matchers, ctx->nmatchers, src, &o,
-			       &ctx->results[i]);
-		atomic_fetch_add(&ctx->done, 1);
-	}
-}
-
 struct progress {
-	struct job_ctx *ctx;
+	atomic_size_t done;
 	size_t total;
 	atomic_int stop;
 };
@@ -203,7 +129,7 @@ static void *progress_thread(void *arg)
 
 	while (!atomic_load(&p->stop)) {
 		fprintf(stderr, "\rlethe: scanned %zu of %zu sources",
-			atomic_load(&p->ctx->done), p->total);
+			atomic_load(&p->done), p->total);
 		nanosleep(&ts, NULL);
 	}
 	fprintf(stderr, "\r\033[K");
@@ -346,46 +272,28 @@ int cmd_scan(int argc, char **argv)
 	}
 
 	{
-		struct job_ctx ctx = { .ps = ps, .sources = &sources, .opts = &o,
-				       .pg_sample_set = pg_sample_set };
-		struct progress prog = { .ctx = &ctx, .total = sources.n };
+		struct progress prog = { .total = sources.n };
 		pthread_t ptid;
 		bool prog_on = progress && isatty(STDERR_FILENO) && sources.n > 0;
-		unsigned nw = jobs;
 		struct lt_inventory inv = { .ps = ps };
+		struct lt_source_result *results;
 		struct lt_afile *af = NULL;
 		FILE *fp;
 
-		size_t nbig = 0;
-
-		ctx.big = lt_xcalloc(sources.n ? sources.n : 1, sizeof *ctx.big);
-		for (size_t i = 0; i < sources.n; i++)
-			nbig += (ctx.big[i] = is_big(&sources.items[i], &o));
-		if (nbig == 0 && nw > sources.n)
-			nw = sources.n ? (unsigned)sources.n : 1;
-		ctx.matchers = lt_xcalloc(nw, sizeof *ctx.matchers);
-		ctx.nmatchers = nw;
-		for (unsigned i = 0; i < nw; i++)
-			ctx.matchers[i] = lt_matcher_new(ps);
-		ctx.results = lt_xcalloc(sources.n ? sources.n : 1, sizeof *ctx.results);
-		atomic_init(&ctx.done, 0);
+		results = lt_xcalloc(sources.n ? sources.n : 1, sizeof *results);
+		atomic_init(&prog.done, 0);
 		atomic_init(&prog.stop, 0);
 		if (prog_on && pthread_create(&ptid, NULL, progress_thread, &prog) != 0)
 			prog_on = false;
-		scan_big(&ctx);
-		if (nbig < sources.n)
-			lt_pool_run(nw, sources.n, scan_job, &ctx);
+		lt_scan_all(ps, &sources, &o, pg_sample_set ? o.sample_rows : 10000,
+			    jobs, results, &prog.done);
 		if (prog_on) {
 			atomic_store(&prog.stop, 1);
 			pthread_join(ptid, NULL);
 		}
-		for (unsigned i = 0; i < nw; i++)
-			lt_matcher_free(ctx.matchers[i]);
-		free(ctx.matchers);
-		free(ctx.big);
 
 		for (size_t i = 0; i < sources.n; i++) {
-			const struct lt_source_result *r = &ctx.results[i];
+			const struct lt_source_result *r = &results[i];
 
 			if (r->status == LT_STATUS_ERROR) {
 				fprintf(stderr, "lethe: %s: %s\n", r->src->name, r->error);
@@ -400,7 +308,7 @@ int cmd_scan(int argc, char **argv)
 						if (r->columns[k].findings[f].confidence >= fail_on)
 							rc = LT_EXIT_FINDINGS;
 		}
-		inv.results = ctx.results;
+		inv.results = results;
 		inv.n = sources.n;
 		inv.generated_at = (int64_t)time(NULL);
 		inv.exit_code = rc;
@@ -428,8 +336,8 @@ int cmd_scan(int argc, char **argv)
 			}
 		}
 		for (size_t i = 0; i < sources.n; i++)
-			lt_source_result_release(&ctx.results[i]);
-		free(ctx.results);
+			lt_source_result_release(&results[i]);
+		free(results);
 	}
 out:
 	lt_sources_release(&sources);

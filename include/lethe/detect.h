@@ -13,6 +13,7 @@
 #ifndef LETHE_DETECT_H
 #define LETHE_DETECT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -244,5 +245,15 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 		    unsigned nm, const struct lt_source *src,
 		    const struct lt_scan_opts *o, struct lt_source_result *out);
 void lt_source_result_release(struct lt_source_result *r);
+
+/* Scans every source of sl into results[i] (same order, whatever jobs is):
+ * large sources (regular files of 8 MiB or more, stdin, tables with
+ * o->full) one after another, each with all jobs workers (block pipeline);
+ * the others whole, jobs at a time.  Tables are sampled to pg_sample rows
+ * unless o->full.  done, when not NULL, counts finished sources (for a
+ * progress line read by another thread). */
+void lt_scan_all(const struct lt_packset *ps, const struct lt_source_list *sl,
+		 const struct lt_scan_opts *o, uint64_t pg_sample, unsigned jobs,
+		 struct lt_source_result *results, atomic_size_t *done);
 
 #endif

@@ -19,9 +19,11 @@
  */
 #include <assert.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lethe/detect.h"
 
@@ -580,4 +582,96 @@ void lt_source_result_release(struct lt_source_result *r)
 	lt_columns_free(r->columns, r->n_columns);
 	r->columns = NULL;
 	r->n_columns = 0;
+}
+
+/* ---- many sources ------------------------------------------------------------ */
+
+struct all_ctx {
+	const struct lt_packset *ps;
+	const struct lt_source_list *sl;
+	const struct lt_scan_opts *o;
+	uint64_t pg_sample;
+	struct lt_matcher **m;
+	unsigned nm;
+	bool *big;
+	struct lt_source_result *results;
+	atomic_size_t *done;
+};
+
+/* Large sources get every worker (block pipeline), one after another; the
+ * others are scanned whole, several at a time. */
+static bool is_big(const struct lt_source *src, const struct lt_scan_opts *o)
+{
+	struct stat st;
+
+	switch (src->kind) {
+	case LT_SRC_STDIN:
+		return true;
+	case LT_SRC_POSTGRES:
+		return o->full;
+	case LT_SRC_FILE:
+		return src->status == LT_STATUS_OK && stat(src->path, &st) == 0 &&
+		       S_ISREG(st.st_mode) && st.st_size >= (8 << 20);
+	default:
+		return false;
+	}
+}
+
+static void opts_for(const struct all_ctx *c, const struct lt_source *src,
+		     struct lt_scan_opts *o)
+{
+	*o = *c->o;
+	if (src->kind == LT_SRC_POSTGRES)
+		o->sample_rows = o->full ? 0 : c->pg_sample;
+}
+
+static void all_job(void *vctx, size_t job, unsigned worker)
+{
+	struct all_ctx *c = vctx;
+	struct lt_scan_opts o;
+
+	if (c->big[job])
+		return;
+	opts_for(c, &c->sl->items[job], &o);
+	o.parallel = false;
+	lt_scan_source(c->ps, &c->m[worker], 1, &c->sl->items[job], &o,
+		       &c->results[job]);
+	if (c->done)
+		atomic_fetch_add(c->done, 1);
+}
+
+void lt_scan_all(const struct lt_packset *ps, const struct lt_source_list *sl,
+		 const struct lt_scan_opts *o, uint64_t pg_sample, unsigned jobs,
+		 struct lt_source_result *results, atomic_size_t *done)
+{
+	struct all_ctx c = { .ps = ps, .sl = sl, .o = o, .pg_sample = pg_sample,
+			     .results = results, .done = done };
+	size_t nbig = 0;
+
+	c.big = lt_xcalloc(sl->n ? sl->n : 1, sizeof *c.big);
+	for (size_t i = 0; i < sl->n; i++)
+		nbig += (c.big[i] = is_big(&sl->items[i], o));
+	c.nm = jobs ? jobs : 1;
+	if (nbig == 0 && c.nm > sl->n)
+		c.nm = sl->n ? (unsigned)sl->n : 1;
+	c.m = lt_xcalloc(c.nm, sizeof *c.m);
+	for (unsigned i = 0; i < c.nm; i++)
+		c.m[i] = lt_matcher_new(ps);
+	for (size_t i = 0; i < sl->n; i++) {
+		struct lt_scan_opts so;
+
+		if (!c.big[i])
+			continue;
+		opts_for(&c, &sl->items[i], &so);
+		so.parallel = true;
+		lt_scan_source(ps, c.m, c.nm, &sl->items[i], &so, &results[i]);
+		if (done)
+			atomic_fetch_add(done, 1);
+	}
+	if (nbig < sl->n)
+		lt_pool_run(c.nm, sl->n, all_job, &c);
+	for (unsigned i = 0; i < c.nm; i++)
+		lt_matcher_free(c.m[i]);
+	free(c.m);
+	free(c.big);
 }
