@@ -75,16 +75,12 @@ static const char usage_text[] =
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "lethe/detect.h"
 #include "lethe/plan.h"
 #include "lethe/policy.h"
 
-enum {
-	OPT_POLICY = 256, OPT_NOW, OPT_BATCH, OPT_ROWLOG, OPT_PACKS, OPT_INCLUDE,
-	OPT_EXCLUDE, OPT_DELIM, OPT_NOHEADER, OPT_MAXFIELD, OPT_ENCODING,
-	OPT_SCHEMA, OPT_TABLE, OPT_EXTABLE, OPT_FULL, OPT_STMT_TIMEOUT,
-	OPT_NOPROGRESS,
-};
+enum { OPT_POLICY = CMD_OPT_OWN, OPT_NOW, OPT_BATCH, OPT_ROWLOG };
 
 static const struct option long_opts[] = {
 	{ "policy", required_argument, NULL, OPT_POLICY },
@@ -92,49 +88,10 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "batch-rows", required_argument, NULL, OPT_BATCH },
 	{ "row-log", required_argument, NULL, OPT_ROWLOG },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "packs", required_argument, NULL, OPT_PACKS },
-	{ "include", required_argument, NULL, OPT_INCLUDE },
-	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
-	{ "delimiter", required_argument, NULL, OPT_DELIM },
-	{ "no-header", no_argument, NULL, OPT_NOHEADER },
-	{ "max-field-size", required_argument, NULL, OPT_MAXFIELD },
-	{ "encoding", required_argument, NULL, OPT_ENCODING },
-	{ "schema", required_argument, NULL, OPT_SCHEMA },
-	{ "table", required_argument, NULL, OPT_TABLE },
-	{ "exclude-table", required_argument, NULL, OPT_EXTABLE },
-	{ "full", no_argument, NULL, OPT_FULL },
-	{ "statement-timeout", required_argument, NULL, OPT_STMT_TIMEOUT },
-	{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
+	CMD_SOURCE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
-
-struct strv {
-	const char **v;
-	size_t n;
-};
-
-static void strv_push(struct strv *s, const char *x)
-{
-	s->v = lt_xreallocarray(s->v, s->n + 1, sizeof *s->v);
-	s->v[s->n++] = x;
-}
-
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 /* ---- the summary ---------------------------------------------------------------- */
 
@@ -338,14 +295,11 @@ static char *sql_path_of(const char *json)
 
 int cmd_plan(int argc, char **argv)
 {
-	struct lt_scan_opts o = { .min_conf = LT_CONF_MEDIUM };
-	struct lt_source_opts so = { 0 };
-	struct strv inc = { 0 }, exc = { 0 }, schemas = { 0 }, tables = { 0 },
-		    extables = { 0 };
-	const char *output = "plan.json", *packs_flag = NULL, *policy_path = NULL;
+	struct cmd_source_args a;
+	struct lt_scan_opts o;
+	const char *output = "plan.json", *policy_path = NULL;
 	const char *row_log_path = NULL;
-	unsigned jobs = lt_online_cpus();
-	bool progress = true, now_set = false;
+	bool now_set = false;
 	uint64_t batch_rows = 0, v;
 	lt_ms now = 0;
 	struct lt_source_list sources = { 0 };
@@ -358,79 +312,64 @@ int cmd_plan(int argc, char **argv)
 	struct lt_err err;
 	FILE *row_log = NULL;
 	char msg[1200], *sql_path = NULL;
-	int c, rc = LT_EXIT_OK;
+	int c, kind, rc = LT_EXIT_OK;
 
+	cmd_source_args_init(&a);
 	lt_err_clear(&err);
 	lt_buf_init(&sql, 0);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" "o:j:qh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":o:j:qh", long_opts, NULL)) != -1) {
+		if ((kind = cmd_source_opt("plan", c, optarg, &a)) != 0) {
+			if (kind < 0)
+				goto usage;
+			continue;
+		}
 		switch (c) {
 		case OPT_POLICY: policy_path = optarg; break;
 		case OPT_NOW:
-			if (lt_plan_parse_time(optarg, &now) < 0)
-				return cmd_usage_error("plan", "--now takes an ISO 8601 time "
-						       "(2026-11-01 or 2026-11-01T00:00:00Z)");
+			if (lt_plan_parse_time(optarg, &now) < 0) {
+				cmd_usage_error("plan", "--now takes an ISO 8601 time "
+						"(2026-11-01 or 2026-11-01T00:00:00Z)");
+				goto usage;
+			}
 			now_set = true;
 			break;
 		case 'o': output = optarg; break;
 		case OPT_BATCH:
-			if (parse_u64(optarg, &v) < 0 || v < 1)
-				return cmd_usage_error("plan", "--batch-rows takes a positive number of rows");
+			if (cmd_parse_u64(optarg, &v) < 0 || v < 1) {
+				cmd_usage_error("plan", "--batch-rows takes a positive number of rows");
+				goto usage;
+			}
 			batch_rows = v;
 			break;
 		case OPT_ROWLOG: row_log_path = optarg; break;
-		case 'j':
-			if (parse_u64(optarg, &v) < 0 || v < 1 || v > 1024)
-				return cmd_usage_error("plan", "-j takes a number from 1 to 1024");
-			jobs = (unsigned)v;
-			break;
-		case OPT_PACKS: packs_flag = optarg; break;
-		case OPT_INCLUDE: strv_push(&inc, optarg); break;
-		case OPT_EXCLUDE: strv_push(&exc, optarg); break;
-		case OPT_DELIM:
-			if (!strcmp(optarg, "\\t") || !strcasecmp(optarg, "tab"))
-				o.delimiter = '\t';
-			else if (strlen(optarg) == 1 && optarg[0] != '"' &&
-				 optarg[0] != '\n' && optarg[0] != '\r')
-				o.delimiter = optarg[0];
-			else
-				return cmd_usage_error("plan", "--delimiter takes one character (or \\t)");
-			break;
-		case OPT_NOHEADER: o.no_header = true; break;
-		case OPT_MAXFIELD:
-			if (parse_u64(optarg, &v) < 0 || v < 1 || v > ((uint64_t)1 << 40))
-				return cmd_usage_error("plan", "--max-field-size takes a number of bytes");
-			o.max_field = (size_t)v;
-			break;
-		case OPT_ENCODING:
-			if (lt_encoding_parse(optarg, &o.encoding) < 0)
-				return cmd_usage_error("plan", "unknown encoding '%s' (utf-8, utf-16le, utf-16be, cp949)", optarg);
-			break;
-		case OPT_SCHEMA: strv_push(&schemas, optarg); break;
-		case OPT_TABLE: strv_push(&tables, optarg); break;
-		case OPT_EXTABLE: strv_push(&extables, optarg); break;
-		case OPT_FULL: o.full = true; break;
-		case OPT_STMT_TIMEOUT:
-			if (parse_u64(optarg, &v) < 0 || v > INT32_MAX)
-				return cmd_usage_error("plan", "--statement-timeout takes milliseconds");
-			o.statement_timeout_ms = (int)v;
-			break;
-		case OPT_NOPROGRESS: progress = false; break;
-		case 'q': cmd_quiet = 1; progress = false; break;
 		case 'h':
 			fputs(usage_text, stdout);
+			cmd_source_args_release(&a);
 			return LT_EXIT_OK;
 		default:
-			return cmd_bad_option("plan", c, argv);
+			cmd_bad_option("plan", c, argv);
+			goto usage;
 		}
 	}
-	if (!policy_path)
-		return cmd_usage_error("plan", "--policy FILE is required");
-	if (optind >= argc)
-		return cmd_usage_error("plan", "no source given");
-	if (!strcmp(output, "-"))
-		return cmd_usage_error("plan", "-o needs a file: plan.sql goes beside it");
+	o = a.o;
+	if (a.so.views) {
+		cmd_usage_error("plan", "--views is for scan: a plan changes tables, not views");
+		goto usage;
+	}
+	if (!policy_path) {
+		cmd_usage_error("plan", "--policy FILE is required");
+		goto usage;
+	}
+	if (optind >= argc) {
+		cmd_usage_error("plan", "no source given");
+		goto usage;
+	}
+	if (!strcmp(output, "-")) {
+		cmd_usage_error("plan", "-o needs a file: plan.sql goes beside it");
+		goto usage;
+	}
 	if (!now_set) {
 		struct timespec ts;
 
@@ -439,7 +378,7 @@ int cmd_plan(int argc, char **argv)
 	}
 
 	{
-		const char *dir = cmd_packs_dir(packs_flag);
+		const char *dir = cmd_packs_dir(a.packs);
 		size_t n_types, i, n_errs = 0;
 		struct lt_err *errs = NULL;
 
@@ -468,13 +407,8 @@ int cmd_plan(int argc, char **argv)
 			goto out;
 		}
 	}
-	so.include = inc.v; so.n_include = inc.n;
-	so.exclude = exc.v; so.n_exclude = exc.n;
-	so.schemas = schemas.v; so.n_schemas = schemas.n;
-	so.tables = tables.v; so.n_tables = tables.n;
-	so.exclude_tables = extables.v; so.n_exclude_tables = extables.n;
 	if (lt_sources_expand((const char *const *)argv + optind,
-			      (size_t)(argc - optind), &so, &sources, &err) < 0) {
+			      (size_t)(argc - optind), &a.so, &sources, &err) < 0) {
 		fprintf(stderr, "lethe: %s\ntry 'lethe help plan'\n",
 			lt_err_format(&err, msg, sizeof msg));
 		rc = LT_EXIT_USAGE;
@@ -487,11 +421,11 @@ int cmd_plan(int argc, char **argv)
 	}
 
 	results = lt_xcalloc(sources.n ? sources.n : 1, sizeof *results);
-	if (progress && isatty(STDERR_FILENO))
+	if (a.progress && isatty(STDERR_FILENO))
 		fprintf(stderr, "lethe: scanning %zu source%s\r", sources.n,
 			sources.n == 1 ? "" : "s");
-	lt_scan_all(ps, &sources, &o, 10000, jobs, results, NULL);
-	if (progress && isatty(STDERR_FILENO))
+	lt_scan_all(ps, &sources, &o, 10000, a.jobs, results, NULL);
+	if (a.progress && isatty(STDERR_FILENO))
 		fprintf(stderr, "\033[K");
 	for (size_t i = 0; i < sources.n; i++) {
 		if (results[i].status == LT_STATUS_ERROR)
@@ -509,7 +443,7 @@ int cmd_plan(int argc, char **argv)
 		struct lt_plan_input in = {
 			.policy = pol, .policy_path = policy_path, .ps = ps,
 			.sources = &sources, .results = results, .scan = &o,
-			.now = now, .jobs = jobs, .batch_rows = batch_rows,
+			.now = now, .jobs = a.jobs, .batch_rows = batch_rows,
 			.sql_path = slash ? slash + 1 : sql_path, .row_log = row_log,
 		};
 
@@ -579,6 +513,10 @@ out:
 	lt_policy_free(pol);
 	free(types);
 	lt_packset_free(ps);
-	free(inc.v); free(exc.v); free(schemas.v); free(tables.v); free(extables.v);
+	cmd_source_args_release(&a);
 	return rc;
+usage:
+	lt_buf_release(&sql);
+	cmd_source_args_release(&a);
+	return LT_EXIT_USAGE;
 }

@@ -67,54 +67,24 @@ static const char usage_text[] =
 #include <unistd.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "lethe/detect.h"
 #include "lethe/report.h"
 
-enum {
-	OPT_PACKS = 256, OPT_SAMPLE, OPT_FULL, OPT_INCLUDE, OPT_EXCLUDE,
-	OPT_DELIM, OPT_NOHEADER, OPT_MAXFIELD, OPT_ENCODING, OPT_ENCERR,
-	OPT_FAILON, OPT_ALL, OPT_NOPROGRESS, OPT_SCHEMA, OPT_TABLE,
-	OPT_EXTABLE, OPT_VIEWS, OPT_STMT_TIMEOUT, OPT_NOW,
-};
+enum { OPT_SAMPLE = CMD_OPT_OWN, OPT_ENCERR, OPT_FAILON, OPT_ALL, OPT_NOW };
 
 static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "output", required_argument, NULL, 'o' },
-	{ "jobs", required_argument, NULL, 'j' },
-	{ "packs", required_argument, NULL, OPT_PACKS },
 	{ "sample", required_argument, NULL, OPT_SAMPLE },
-	{ "full", no_argument, NULL, OPT_FULL },
-	{ "include", required_argument, NULL, OPT_INCLUDE },
-	{ "exclude", required_argument, NULL, OPT_EXCLUDE },
-	{ "delimiter", required_argument, NULL, OPT_DELIM },
-	{ "no-header", no_argument, NULL, OPT_NOHEADER },
-	{ "max-field-size", required_argument, NULL, OPT_MAXFIELD },
-	{ "encoding", required_argument, NULL, OPT_ENCODING },
 	{ "encoding-errors", required_argument, NULL, OPT_ENCERR },
 	{ "fail-on", required_argument, NULL, OPT_FAILON },
 	{ "all", no_argument, NULL, OPT_ALL },
-	{ "schema", required_argument, NULL, OPT_SCHEMA },
-	{ "table", required_argument, NULL, OPT_TABLE },
-	{ "exclude-table", required_argument, NULL, OPT_EXTABLE },
-	{ "views", no_argument, NULL, OPT_VIEWS },
-	{ "statement-timeout", required_argument, NULL, OPT_STMT_TIMEOUT },
 	{ "now", required_argument, NULL, OPT_NOW },
-	{ "no-progress", no_argument, NULL, OPT_NOPROGRESS },
-	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
+	CMD_SOURCE_OPTIONS,
 	{ NULL, 0, NULL, 0 },
 };
-
-struct strv {
-	const char **v;
-	size_t n;
-};
-
-static void strv_push(struct strv *s, const char *x)
-{
-	s->v = lt_xreallocarray(s->v, s->n + 1, sizeof *s->v);
-	s->v[s->n++] = x;
-}
 
 struct progress {
 	atomic_size_t done;
@@ -136,135 +106,95 @@ static void *progress_thread(void *arg)
 	return NULL;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-
-	if (!s || !*s || *s == '-')
-		return -1;
-	v = strtoull(s, &end, 10);
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 int cmd_scan(int argc, char **argv)
 {
-	struct lt_scan_opts o = { .min_conf = LT_CONF_MEDIUM };
-	struct lt_source_opts so = { 0 };
-	struct strv inc = { 0 }, exc = { 0 }, schemas = { 0 }, tables = { 0 },
-		    extables = { 0 };
-	const char *format = "text", *output = NULL, *packs_flag = NULL;
-	unsigned jobs = lt_online_cpus();
+	struct cmd_source_args a;
+	struct lt_scan_opts o;
+	const char *format = "text", *output = NULL;
 	enum lt_confidence fail_on = LT_CONF_NONE;
-	bool progress = true, pg_sample_set = false;
+	bool pg_sample_set = false;
 	struct lt_source_list sources = { 0 };
 	struct lt_packset *ps = NULL;
 	struct lt_err err;
 	char msg[1200];
-	int c, rc = LT_EXIT_OK;
+	int c, kind, rc = LT_EXIT_OK;
 	uint64_t v;
 
+	cmd_source_args_init(&a);
 	lt_err_clear(&err);
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":" "f:o:j:qh", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:o:j:qh", long_opts, NULL)) != -1) {
+		if ((kind = cmd_source_opt("scan", c, optarg, &a)) != 0) {
+			if (kind < 0)
+				goto usage;
+			continue;
+		}
 		switch (c) {
 		case 'f':
 			format = optarg;
-			if (strcmp(format, "text") && strcmp(format, "json"))
-				return cmd_usage_error("scan", "unknown format '%s' (text, json)", optarg);
+			if (strcmp(format, "text") && strcmp(format, "json")) {
+				cmd_usage_error("scan", "unknown format '%s' (text, json)", optarg);
+				goto usage;
+			}
 			break;
 		case 'o': output = optarg; break;
-		case 'j':
-			if (parse_u64(optarg, &v) < 0 || v < 1 || v > 1024)
-				return cmd_usage_error("scan", "-j takes a number from 1 to 1024");
-			jobs = (unsigned)v;
-			break;
-		case OPT_PACKS: packs_flag = optarg; break;
 		case OPT_SAMPLE:
-			if (parse_u64(optarg, &v) < 0 || v < 1)
-				return cmd_usage_error("scan", "--sample takes a positive number of rows");
-			o.sample_rows = v;
+			if (cmd_parse_u64(optarg, &v) < 0 || v < 1) {
+				cmd_usage_error("scan", "--sample takes a positive number of rows");
+				goto usage;
+			}
+			a.o.sample_rows = v;
 			pg_sample_set = true;
 			break;
-		case OPT_FULL: o.full = true; break;
-		case OPT_INCLUDE: strv_push(&inc, optarg); break;
-		case OPT_EXCLUDE: strv_push(&exc, optarg); break;
-		case OPT_DELIM:
-			if (!strcmp(optarg, "\\t") || !strcasecmp(optarg, "tab"))
-				o.delimiter = '\t';
-			else if (strlen(optarg) == 1 && optarg[0] != '"' &&
-				 optarg[0] != '\n' && optarg[0] != '\r')
-				o.delimiter = optarg[0];
-			else
-				return cmd_usage_error("scan", "--delimiter takes one character (or \\t)");
-			break;
-		case OPT_NOHEADER: o.no_header = true; break;
-		case OPT_MAXFIELD:
-			if (parse_u64(optarg, &v) < 0 || v < 1 || v > ((uint64_t)1 << 40))
-				return cmd_usage_error("scan", "--max-field-size takes a number of bytes");
-			o.max_field = (size_t)v;
-			break;
-		case OPT_ENCODING:
-			if (lt_encoding_parse(optarg, &o.encoding) < 0)
-				return cmd_usage_error("scan", "unknown encoding '%s' (utf-8, utf-16le, utf-16be, cp949)", optarg);
-			break;
 		case OPT_ENCERR:
-			if (!strcmp(optarg, "strict"))
-				o.encoding_strict = true;
-			else if (strcmp(optarg, "replace"))
-				return cmd_usage_error("scan", "--encoding-errors takes replace or strict");
+			if (!strcmp(optarg, "strict")) {
+				a.o.encoding_strict = true;
+			} else if (strcmp(optarg, "replace")) {
+				cmd_usage_error("scan", "--encoding-errors takes replace or strict");
+				goto usage;
+			}
 			break;
 		case OPT_FAILON:
-			if (lt_confidence_parse(optarg, &fail_on) < 0)
-				return cmd_usage_error("scan", "--fail-on takes low, medium or high");
+			if (lt_confidence_parse(optarg, &fail_on) < 0) {
+				cmd_usage_error("scan", "--fail-on takes low, medium or high");
+				goto usage;
+			}
 			break;
-		case OPT_ALL: o.min_conf = LT_CONF_LOW; break;
-		case OPT_SCHEMA: strv_push(&schemas, optarg); break;
-		case OPT_TABLE: strv_push(&tables, optarg); break;
-		case OPT_EXTABLE: strv_push(&extables, optarg); break;
-		case OPT_VIEWS: so.views = true; break;
-		case OPT_STMT_TIMEOUT:
-			if (parse_u64(optarg, &v) < 0 || v > INT32_MAX)
-				return cmd_usage_error("scan", "--statement-timeout takes milliseconds");
-			o.statement_timeout_ms = (int)v;
-			break;
+		case OPT_ALL: a.o.min_conf = LT_CONF_LOW; break;
 		case OPT_NOW: break; /* accepted for symmetry with plan */
-		case OPT_NOPROGRESS: progress = false; break;
-		case 'q': cmd_quiet = 1; progress = false; break;
 		case 'h':
 			fputs(usage_text, stdout);
+			cmd_source_args_release(&a);
 			return LT_EXIT_OK;
 		default:
-			return cmd_bad_option("scan", c, argv);
+			cmd_bad_option("scan", c, argv);
+			goto usage;
 		}
 	}
-	if (optind >= argc)
-		return cmd_usage_error("scan", "no source given");
+	o = a.o;
+	if (optind >= argc) {
+		cmd_usage_error("scan", "no source given");
+		goto usage;
+	}
 	if (fail_on != LT_CONF_NONE && fail_on < o.min_conf)
 		o.min_conf = fail_on;
 
 	{
-		const char *dir = cmd_packs_dir(packs_flag);
+		const char *dir = cmd_packs_dir(a.packs);
 		if (!dir) {
 			fprintf(stderr, "lethe: no pattern packs found (use --packs DIR or LETHE_PACKS)\n");
-			return LT_EXIT_USAGE;
+			rc = LT_EXIT_USAGE;
+			goto out;
 		}
 		if (lt_packset_load(dir, NULL, 0, &ps, &err) < 0) {
 			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
-			return LT_EXIT_USAGE;
+			rc = LT_EXIT_USAGE;
+			goto out;
 		}
 	}
-	so.include = inc.v; so.n_include = inc.n;
-	so.exclude = exc.v; so.n_exclude = exc.n;
-	so.schemas = schemas.v; so.n_schemas = schemas.n;
-	so.tables = tables.v; so.n_tables = tables.n;
-	so.exclude_tables = extables.v; so.n_exclude_tables = extables.n;
 	if (lt_sources_expand((const char *const *)argv + optind,
-			      (size_t)(argc - optind), &so, &sources, &err) < 0) {
+			      (size_t)(argc - optind), &a.so, &sources, &err) < 0) {
 		fprintf(stderr, "lethe: %s\ntry 'lethe help scan'\n",
 			lt_err_format(&err, msg, sizeof msg));
 		rc = LT_EXIT_USAGE;
@@ -274,7 +204,7 @@ int cmd_scan(int argc, char **argv)
 	{
 		struct progress prog = { .total = sources.n };
 		pthread_t ptid;
-		bool prog_on = progress && isatty(STDERR_FILENO) && sources.n > 0;
+		bool prog_on = a.progress && isatty(STDERR_FILENO) && sources.n > 0;
 		struct lt_inventory inv = { .ps = ps };
 		struct lt_source_result *results;
 		struct lt_afile *af = NULL;
@@ -286,7 +216,7 @@ int cmd_scan(int argc, char **argv)
 		if (prog_on && pthread_create(&ptid, NULL, progress_thread, &prog) != 0)
 			prog_on = false;
 		lt_scan_all(ps, &sources, &o, pg_sample_set ? o.sample_rows : 10000,
-			    jobs, results, &prog.done);
+			    a.jobs, results, &prog.done);
 		if (prog_on) {
 			atomic_store(&prog.stop, 1);
 			pthread_join(ptid, NULL);
@@ -342,6 +272,9 @@ int cmd_scan(int argc, char **argv)
 out:
 	lt_sources_release(&sources);
 	lt_packset_free(ps);
-	free(inc.v); free(exc.v); free(schemas.v); free(tables.v); free(extables.v);
+	cmd_source_args_release(&a);
 	return rc;
+usage:
+	cmd_source_args_release(&a);
+	return LT_EXIT_USAGE;
 }
