@@ -10,7 +10,9 @@ DIR=${BENCH_DIR:-bench/data}
 RUNS=${BENCH_RUNS:-2}
 CPUS=$(nproc)
 mkdir -p "$DIR"
-CSV="$DIR/customers-${MB}MB.csv"
+# the generator's hash in the name: a changed generator makes new data
+GEN=$(md5sum bench/gen_bench.py | cut -c1-8)
+CSV="$DIR/customers-${MB}MB-$GEN.csv"
 GZ="$CSV.gz"
 if [ ! -s "$CSV" ]; then
 	echo "generating $CSV ..." >&2
@@ -25,7 +27,7 @@ cat "$CSV" > /dev/null; cat "$GZ" > /dev/null   # warm the page cache
 
 # The four detector regexes, in ripgrep's syntax (no look-behind): NRIC,
 # email, SG phone, card; ASCII word boundaries.
-RG_ARGS="--count-matches -e (?-u:\b)[STFGM][0-9]{7}[A-Z](?-u:\b) -e [A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,} -e (?-u:\b)(?:\+65[ -]?)?[3689][0-9]{3}[ -]?[0-9]{4}(?-u:\b) -e (?-u:\b)[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{1,7}(?-u:\b)"
+RG_ARGS="--count-matches -e '(?-u:\\b)[STFGM][0-9]{7}[A-Z](?-u:\\b)' -e '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}' -e '(?-u:\\b)(?:\\+65[ -]?)?[3689][0-9]{3}[ -]?[0-9]{4}(?-u:\\b)' -e '(?-u:\\b)[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{1,7}(?-u:\\b)'"
 
 best=""
 # run LABEL CMD...: best wall time of RUNS runs; sets SECS and RSS_KB
@@ -43,7 +45,6 @@ run() {
 	done
 	MBS=$(awk "BEGIN{ s=$SECS; if (s < 0.001) s = 0.001; printf \"%.0f\", $BYTES/1048576/s }")
 	printf '%-40s %8s s %8s MB/s %8s MB RSS\n' "$label" "$SECS" "$MBS" "$((RSS_KB / 1024))"
-	eval "MBS_$2=$MBS" 2>/dev/null || true
 }
 
 echo "lethe bench: $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB customers export, 15 columns; $CPUS cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
