@@ -34,7 +34,19 @@ struct lt_matcher {
 	const struct lt_det_rt **rt;  /* per detector, cached off the packset */
 	uint8_t *jitted;              /* per detector: JIT code exists, so
 	                               * pcre2_jit_match (no per-call checks) */
-	uint64_t (*req)[2];           /* per detector: rt->require as two words */
+	struct pf *pf;                /* per detector: the prefilter, packed
+	                               * contiguously (it is read for every
+	                               * detector of every cell) */
+};
+
+/* A detector's prefilter, copied off its lt_det_rt. */
+struct pf {
+	uint64_t req[2];      /* ASCII bytes the cell must hold */
+	uint32_t min_len;
+	uint32_t max_len;     /* cell scope only; 0 = unbounded */
+	uint32_t min_digits;
+	uint8_t cell_scope;
+	uint8_t jitted;       /* JIT code exists: pcre2_jit_match */
 };
 
 /* Features of one cell, computed once for all detectors. */
@@ -64,14 +76,18 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 	m->ndet = lt_packset_count(ps);
 	m->rt = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->rt);
 	m->jitted = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
-	m->req = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->req);
+	m->pf = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->pf);
 	for (size_t d = 0; d < m->ndet; d++) {
 		size_t jsize = 0;
 
 		m->rt[d] = lt_packset_rt(ps, d);
 		for (int c = 0; c < 128; c++)
 			if (m->rt[d]->require[c >> 3] & (1u << (c & 7)))
-				m->req[d][c >> 6] |= (uint64_t)1 << (c & 63);
+				m->pf[d].req[c >> 6] |= (uint64_t)1 << (c & 63);
+		m->pf[d].min_len = m->rt[d]->min_len;
+		m->pf[d].max_len = m->rt[d]->max_len;
+		m->pf[d].min_digits = m->rt[d]->min_digits;
+		m->pf[d].cell_scope = m->rt[d]->cell_scope;
 		m->jitted[d] = m->jit &&
 			pcre2_pattern_info(m->rt[d]->re, PCRE2_INFO_JITSIZE, &jsize) == 0 &&
 			jsize > 0;
@@ -88,7 +104,7 @@ void lt_matcher_free(struct lt_matcher *m)
 	pcre2_jit_stack_free(m->jit);
 	free(m->rt);
 	free(m->jitted);
-	free(m->req);
+	free(m->pf);
 	free(m);
 }
 
@@ -146,18 +162,17 @@ static void features(const char *s, size_t n, struct features *f)
 	}
 }
 
-static bool prefilter(const struct lt_det_rt *rt, const uint64_t req[2],
-		      const struct features *f, size_t n)
+static bool prefilter(const struct pf *p, const struct features *f, size_t n)
 {
 	/* cell scope: the value is the trimmed cell; text scope: a pattern
 	 * may take in the quotes or blanks that trimming drops */
-	size_t len = rt->cell_scope ? f->t1 - f->t0 : n;
+	size_t len = p->cell_scope ? f->t1 - f->t0 : n;
 
-	if (len < rt->min_len || f->digits < rt->min_digits)
+	if (len < p->min_len || f->digits < p->min_digits)
 		return false;
-	if (rt->cell_scope && rt->max_len && len > rt->max_len)
+	if (p->cell_scope && p->max_len && len > p->max_len)
 		return false;
-	return (req[0] & ~f->have[0]) == 0 && (req[1] & ~f->have[1]) == 0;
+	return (p->req[0] & ~f->have[0]) == 0 && (p->req[1] & ~f->have[1]) == 0;
 }
 
 static uint8_t level_of(enum lt_valid v)
@@ -259,9 +274,9 @@ size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
 
 		if (enabled && !enabled[d])
 			continue;
-		rt = m->rt[d];
-		if (!prefilter(rt, m->req[d], &f, n))
+		if (!prefilter(&m->pf[d], &f, n))
 			continue;
+		rt = m->rt[d];
 		memset(&hits[nh], 0, sizeof hits[nh]);
 		hits[nh].det = (uint16_t)d;
 		if (run_detector(m, rt, m->jitted[d], cell, n, &f, &hits[nh]))
