@@ -32,8 +32,27 @@ struct acc {
 	char samples[LT_MAX_SAMPLES][96];
 };
 
+/* The hits of recently seen cell values: a column of statuses, dates,
+ * cities or names repeats its values, and matching is a pure function of
+ * the cell's bytes, so a repeated cell reuses its hits.  Results do not
+ * change; a column whose values rarely repeat turns the memo off. */
+#define MEMO_SLOTS 256
+#define MEMO_CELL 48        /* longer cells are not memoised */
+#define MEMO_HITS 4
+#define MEMO_TRIAL 2048     /* cells looked up before judging the memo */
+
+struct memo_slot {
+	uint8_t len;        /* 0: empty (cells are never empty here) */
+	uint8_t nh;
+	char cell[MEMO_CELL];
+	struct lt_hit hits[MEMO_HITS];
+};
+
 struct col {
 	char *name;
+	struct memo_slot *memo;    /* NULL until used, or when turned off */
+	uint32_t memo_probes, memo_found;
+	bool memo_off;
 	uint64_t non_empty;
 	int8_t *hint;              /* per detector */
 	uint8_t *run;              /* per detector: run it on this column */
@@ -59,6 +78,9 @@ static void col_init(struct lt_profile *p, struct col *c, const char *name)
 {
 	c->name = lt_xstrdup(name);
 	c->non_empty = 0;
+	c->memo = NULL;
+	c->memo_probes = c->memo_found = 0;
+	c->memo_off = false;
 	c->hint = lt_xcalloc(p->ndet, sizeof *c->hint);
 	c->run = lt_xcalloc(p->ndet, 1);
 	c->inert = lt_xcalloc(p->ndet, 1);
@@ -118,6 +140,7 @@ void lt_profile_free(struct lt_profile *p)
 		for (size_t d = 0; d < p->ndet; d++)
 			free(p->cols[i].acc[d].hll);
 		free(p->cols[i].acc);
+		free(p->cols[i].memo);
 		free(p->cols[i].hint);
 		free(p->cols[i].run);
 		free(p->cols[i].inert);
@@ -231,6 +254,40 @@ static void drop_nested(struct lt_hit *hits, size_t *nh, const uint8_t *inert)
 	*nh = w;
 }
 
+static size_t match_memo(struct lt_profile *p, struct col *c,
+			 struct lt_matcher *m, const char *cell, size_t len)
+{
+	struct memo_slot *slot = NULL;
+	size_t nh;
+
+	if (!c->memo_off && len <= MEMO_CELL) {
+		if (!c->memo)
+			c->memo = lt_xcalloc(MEMO_SLOTS, sizeof *c->memo);
+		slot = &c->memo[lt_hash64(cell, len) & (MEMO_SLOTS - 1)];
+		c->memo_probes++;
+		if (slot->len == len && memcmp(slot->cell, cell, len) == 0) {
+			c->memo_found++;
+			memcpy(p->hits, slot->hits, slot->nh * sizeof *p->hits);
+			return slot->nh;
+		}
+		if (c->memo_probes == MEMO_TRIAL && c->memo_found < MEMO_TRIAL / 8) {
+			c->memo_off = true;   /* values rarely repeat here */
+			free(c->memo);
+			c->memo = NULL;
+			slot = NULL;
+		}
+	}
+	nh = lt_match_cell(m, cell, len, c->run, p->hits, p->ndet);
+	drop_nested(p->hits, &nh, c->inert);
+	if (slot && nh <= MEMO_HITS) {
+		slot->len = (uint8_t)len;
+		slot->nh = (uint8_t)nh;
+		memcpy(slot->cell, cell, len);
+		memcpy(slot->hits, p->hits, nh * sizeof *p->hits);
+	}
+	return nh;
+}
+
 void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 		    const struct lt_field *fields, size_t n)
 {
@@ -247,8 +304,7 @@ void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 		if (len == 0 || is_blank(cell, len))
 			continue;
 		c->non_empty++;
-		nh = lt_match_cell(m, cell, len, c->run, p->hits, p->ndet);
-		drop_nested(p->hits, &nh, c->inert);
+		nh = match_memo(p, c, m, cell, len);
 		for (size_t h = 0; h < nh; h++) {
 			const struct lt_hit *hit = &p->hits[h];
 			struct acc *a = &c->acc[hit->det];
