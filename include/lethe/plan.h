@@ -140,6 +140,8 @@ struct lt_plan_format {
 	char encoding[16];        /* "utf-8", "cp949", ... */
 	bool bom;
 	char delimiter;
+	bool header;              /* the first record is a header (false:
+	                           * scanned with --no-header) */
 };
 
 struct lt_plan_action {

@@ -603,6 +603,7 @@ static void file_job_run(struct file_job *j)
 			 info.encoding);
 		a->format.bom = info.bom;
 		a->format.delimiter = info.delimiter;
+		a->format.header = !j->in->scan->no_header;
 	}
 	/* actions that change nothing are left out */
 	for (i = 0; i < j->n_actions;) {

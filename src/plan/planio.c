@@ -322,6 +322,7 @@ static json_t *action_json(const struct lt_plan_action *a)
 		json_object_set_new(f, "container", json_string(a->format.container));
 		json_object_set_new(f, "encoding", json_string(a->format.encoding));
 		json_object_set_new(f, "bom", json_boolean(a->format.bom));
+		json_object_set_new(f, "header", json_boolean(a->format.header));
 		json_object_set_new(f, "delimiter", json_string(dl));
 		json_object_set_new(o, "format", f);
 	} else {
@@ -696,6 +697,7 @@ static void read_action(struct rd *r, json_t *o, struct lt_plan_action *a)
 			 json_string_value(json_object_get(fmt, "encoding"))
 			 ? json_string_value(json_object_get(fmt, "encoding")) : "utf-8");
 		a->format.bom = json_is_true(json_object_get(fmt, "bom"));
+		a->format.header = !json_is_false(json_object_get(fmt, "header"));
 		s = get_str(r, fmt, "delimiter", false);
 		a->format.delimiter = s && strlen(s) == 1 ? s[0] : ',';
 		free(s);

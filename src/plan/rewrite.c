@@ -1076,14 +1076,14 @@ static int put_record(struct rw *w, const struct lt_tok_rec *r,
 	return text_put(w, r->raw + r->body_len, r->raw_len - r->body_len, err);
 }
 
-static int on_header(struct rw *w, const struct lt_tok_rec *r,
-		     struct lt_err *err)
+/* Learns the columns the actions read and drop from the first record: the
+ * header (checked against the plan's column names), or with a headerless
+ * plan the first data row (only its width is used). */
+static int setup_columns(struct rw *w, const struct lt_tok_rec *r,
+			 bool check_names, bool *any_dropped, struct lt_err *err)
 {
 	bool any = false;
-	bool *nul = NULL;
-	int rc;
 
-	values(w, r);
 	w->header_done = true;
 	/* the columns lt_plan_decide and the rewrites read */
 	w->nneed = r->n;
@@ -1103,7 +1103,7 @@ static int on_header(struct rw *w, const struct lt_tok_rec *r,
 		}
 #undef NEED
 	}
-	for (size_t k = 0; k < w->u->na; k++) {
+	for (size_t k = 0; check_names && k < w->u->na; k++) {
 		if (lt_plan_check_header(w->u->acts[k], w->fv, r->n, err) < 0) {
 			if (!err->path[0] && w->u->name)
 				snprintf(err->path, sizeof err->path, "%s",
@@ -1123,6 +1123,20 @@ static int on_header(struct rw *w, const struct lt_tok_rec *r,
 			any = true;
 		}
 	}
+	*any_dropped = any;
+	return 0;
+}
+
+static int on_header(struct rw *w, const struct lt_tok_rec *r,
+		     struct lt_err *err)
+{
+	bool any = false;
+	bool *nul = NULL;
+	int rc;
+
+	values(w, r);
+	if (setup_columns(w, r, true, &any, err) < 0)
+		return -1;
 	if (!any)
 		return text_put(w, r->raw, r->raw_len, err);
 	nul = lt_xcalloc(r->n ? r->n : 1, sizeof *nul);
@@ -1141,8 +1155,15 @@ static int on_record(void *ctx, const struct lt_tok_rec *r, struct lt_err *err)
 
 	if (r->n == 0) /* blank lines: not records, copied */
 		return text_put(w, r->raw, r->raw_len, err);
-	if (!w->header_done)
-		return on_header(w, r, err);
+	if (!w->header_done) {
+		bool dropping;
+
+		if (u->na == 0 || u->acts[0]->format.header)
+			return on_header(w, r, err);
+		values(w, r);
+		if (setup_columns(w, r, false, &dropping, err) < 0)
+			return -1;   /* headerless: this record is data */
+	}
 	u->records++;
 	values(w, r);
 	memset(w->touch, 0, u->na);

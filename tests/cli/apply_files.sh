@@ -419,5 +419,36 @@ expect_exit 0
 chk drop src/customers.csv xout/src/customers.csv nric
 case_done "drop_column: the column and its separator gone from every row, header included"
 
+# a headerless export: plan and apply with --no-header; the first record is
+# data and is redacted too, the other columns stay byte for byte
+mkdir -p "$H/nh"
+tail -n +2 fixtures/demo/customers.csv >"$H/nh/data.csv"
+cat >"$H/nh/cards.yaml" <<'EOF'
+policy: cards
+version: 1
+rules:
+  - id: cards
+    match: { types: [payment_card] }
+    retain: 0
+    action: redact
+    keep: last4
+EOF
+run nhplan --cwd "$H/nh" -- plan --no-header --policy cards.yaml -o plan.json data.csv
+expect_exit 1
+run nhapply --cwd "$H/nh" -- apply plan.json --out out
+expect_exit 0
+python3 - "$H/nh/data.csv" "$H/nh/out/data.csv" >"$T/nh.log" 2>&1 <<'PY' || fail "$(tail -n 2 "$T/nh.log")"
+import csv, sys
+a = list(csv.reader(open(sys.argv[1], newline="")))
+b = list(csv.reader(open(sys.argv[2], newline="")))
+assert len(a) == len(b) == 300, (len(a), len(b))
+for x, y in zip(a, b):
+    assert x[:5] == y[:5] and x[6:] == y[6:], "an untouched column changed"
+    if x[5]:
+        assert y[5] != x[5] and y[5][-1] == x[5][-1] and "*" in y[5], "card not redacted"
+assert b[0][5] != a[0][5], "the first record (data) was not redacted"
+PY
+case_done "--no-header: plan and apply on a headerless export redact the first record too"
+
 check_no_leaks
 finish

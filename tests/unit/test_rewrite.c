@@ -346,6 +346,7 @@ static struct lt_plan_action act(enum lt_action a, const char *col, long idx)
 	x.column = (char *)col;
 	x.column_index = idx;
 	x.mask = '*';
+	x.format.header = true;
 	return x;
 }
 
@@ -429,6 +430,22 @@ static void test_redact_ascii(void **state)
 	a.mask = '#';
 	a.column = "nric";
 	expect_out("id,nric\n1,S1234567D\n", &a, 1, "id,nric\n1,#####567D\n");
+}
+
+/* A plan made with --no-header: the first record is data (col2), no
+ * header check, and it is redacted like the others. */
+static void test_redact_headerless(void **state)
+{
+	struct lt_plan_action a = act(LT_ACT_REDACT, "col2", 1);
+
+	(void)state;
+	a.keep = LT_KEEP_LAST4;
+	a.format.header = false;
+	expect_out("1,S1234567D\n2,T7654321A\n", &a, 1,
+		   "1,*****567D\n2,*****321A\n");
+	a.format.header = true;   /* with a header the first record is kept */
+	a.column = "nric";
+	expect_out("id,nric\n1,S1234567D\n", &a, 1, "id,nric\n1,*****567D\n");
 }
 
 static void test_redact_hangul(void **state)
@@ -722,6 +739,7 @@ int main(void)
 		cmocka_unit_test(test_tok_errors),
 		cmocka_unit_test(test_needs_quotes),
 		cmocka_unit_test(test_redact_ascii),
+		cmocka_unit_test(test_redact_headerless),
 		cmocka_unit_test(test_redact_hangul),
 		cmocka_unit_test(test_hash_nullify),
 		cmocka_unit_test(test_delete_rows),
