@@ -289,7 +289,7 @@ and r["policy"]["name"] == "plan-test-files" and len(r["policy"]["sha256"]) == 6
 and [a["id"] for a in r["actions"]] == list(range(1, len(r["actions"]) + 1))
 and [a["action"] for a in r["actions"]] == ["delete_rows", "hash", "nullify", "redact"]
 and all(a["kind"] == "file" and a["path"] == "fixtures/plan/customers.csv" and a["member"] is None
-        and a["format"] == {"container": "plain", "encoding": "utf-8", "bom": False, "delimiter": ","}
+        and a["format"] == {"container": "plain", "encoding": "utf-8", "bom": False, "delimiter": ",", "header": True}
         and a["holds"][0]["id"] == "dispute-7" and a["holds"][0]["column_index"] == 0
         and a["holds"][0]["keys"] == ["C0001", "C0006", "C0017", "C0999"]
         for a in r["actions"])
@@ -328,7 +328,7 @@ fp=$(sha256sum "$KR" | cut -c1-64)
 expect_json_file "$T/kr.json" "(
 [a['action'] for a in r['actions']] == ['redact', 'redact']
 and [a['column'] for a in r['actions']] == ['nric', 'card_no']
-and all(a['format'] == {'container': 'gzip', 'encoding': 'cp949', 'bom': False, 'delimiter': ','} for a in r['actions'])
+and all(a['format'] == {'container': 'gzip', 'encoding': 'cp949', 'bom': False, 'delimiter': ',', 'header': True} for a in r['actions'])
 and all(a['fingerprint']['sha256'] == '$fp' for a in r['actions'])
 and r['actions'][0]['rows'] == 12 and r['actions'][1]['rows'] == 10 and r['actions'][1]['keep'] == 'last4'
 )" "gzip/cp949 export: format, fingerprint of the raw (compressed) bytes, counts"
