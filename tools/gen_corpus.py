@@ -43,7 +43,7 @@ any built-in type".  Label rules (what a column "holds"):
 
 Every identifier is synthetic; check digits (NRIC/FIN letters, RRN mod 11
 and the foreigner variant, Luhn, EAN-13) are computed here from
-/work/shared/IDENTIFIERS.md and checked against its worked examples before
+the shared IDENTIFIERS.md and checked against its worked examples before
 anything is written (--self-test runs only that).
 """
 

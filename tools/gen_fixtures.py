@@ -11,7 +11,7 @@
 
 One small dataset, kept in several containers and encodings (STYLE.md,
 Tests).  Every identifier is synthetic but VALID (check letters, RRN check
-digits, Luhn, numbering-plan ranges; rules in /work/shared/IDENTIFIERS.md),
+digits, Luhn, numbering-plan ranges; rules in the shared IDENTIFIERS.md),
 so a detector has to accept it; the lookalike columns (order_ref, sku,
 orders.csv) are built to be rejected.  The output is a pure function of
 SEED: re-running gives byte-identical files (gzip headers carry mtime 0,
