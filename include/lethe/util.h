@@ -91,6 +91,12 @@ void lt_pool_run(unsigned nthreads, size_t njobs, lt_pool_fn fn, void *ctx);
 unsigned lt_online_cpus(void);
 
 /* ---- misc ---------------------------------------------------------------- */
+/* The well-formed UTF-8 sequence at p (avail > 0 bytes): its length (1 for
+ * ASCII, NUL included; 2..4), 0 when p[0] cannot start one (overlong,
+ * surrogate, above U+10FFFF, bad continuation), -1 when the avail bytes are
+ * a valid but incomplete prefix.  The one UTF-8 check of the project. */
+int lt_utf8_seq(const void *p, size_t avail);
+
 /* Escapes a byte string for reports: valid UTF-8 kept, other bytes and '%'
  * as %XX.  Returns a new string. */
 char *lt_name_escape(const char *s);

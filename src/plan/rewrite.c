@@ -504,35 +504,12 @@ int lt_rw_quote(const char *v, size_t n, struct lt_buf *out)
 /* Length of the valid UTF-8 sequence at p (1..4), 0 when invalid or NUL. */
 static size_t u8_valid_seq(const unsigned char *p, size_t avail)
 {
-	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-	size_t len;
+	int k;
 
-	if (c == 0)
+	if (p[0] == 0)
 		return 0;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c == 0xE0)
-		len = 3, lo = 0xA0;
-	else if (c == 0xED)
-		len = 3, hi = 0x9F;
-	else if (c >= 0xE1 && c <= 0xEF)
-		len = 3;
-	else if (c == 0xF0)
-		len = 4, lo = 0x90;
-	else if (c == 0xF4)
-		len = 4, hi = 0x8F;
-	else if (c >= 0xF1 && c <= 0xF3)
-		len = 4;
-	else
-		return 0;
-	if (avail < len || p[1] < lo || p[1] > hi)
-		return 0;
-	for (size_t k = 2; k < len; k++)
-		if ((p[k] & 0xC0) != 0x80)
-			return 0;
-	return len;
+	k = lt_utf8_seq(p, avail);
+	return k > 0 ? (size_t)k : 0;
 }
 
 /* True when v[0..n) is valid UTF-8 without NUL. */

@@ -97,43 +97,6 @@ static inline bool plain_ascii8(const unsigned char *p)
 	return ((v & HI8) | ((v - LO8) & ~v & HI8)) == 0;
 }
 
-/* Length of the well-formed UTF-8 sequence at p (2..4), 0 when p[0] cannot
- * start one here (replace that byte), -1 when the avail bytes are a valid
- * but incomplete prefix.  p[0] >= 0x80. */
-static int u8_seq(const unsigned char *p, size_t avail)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-	int len, k;
-
-	if (c >= 0xC2 && c <= 0xDF)
-		len = 2;
-	else if (c == 0xE0)
-		len = 3, lo = 0xA0;
-	else if (c == 0xED)
-		len = 3, hi = 0x9F;
-	else if (c >= 0xE1 && c <= 0xEF)
-		len = 3;
-	else if (c == 0xF0)
-		len = 4, lo = 0x90;
-	else if (c == 0xF4)
-		len = 4, hi = 0x8F;
-	else if (c >= 0xF1 && c <= 0xF3)
-		len = 4;
-	else
-		return 0;
-	if (avail < 2)
-		return -1;
-	if (p[1] < lo || p[1] > hi)
-		return 0;
-	for (k = 2; k < len; k++) {
-		if ((size_t)k >= avail)
-			return -1;
-		if ((p[k] & 0xC0) != 0x80)
-			return 0;
-	}
-	return len;
-}
-
 /* Is p[0..n) UTF-8?  NUL counts as valid here (it is replaced later in any
  * encoding).  complete: no more input follows, so a trailing partial
  * sequence is invalid. */
@@ -151,7 +114,7 @@ static bool utf8_valid(const unsigned char *p, size_t n, bool complete)
 			i++;
 			continue;
 		}
-		k = u8_seq(p + i, n - i);
+		k = lt_utf8_seq(p + i, n - i);
 		if (k > 0)
 			i += (size_t)k;
 		else
@@ -208,7 +171,7 @@ static int conv_utf8(struct lt_decoder *d, const unsigned char *p, size_t n,
 			run = ++i;
 			continue;
 		}
-		k = u8_seq(p + i, n - i);
+		k = lt_utf8_seq(p + i, n - i);
 		if (k > 0) {
 			i += (size_t)k;
 			continue;

@@ -8,33 +8,40 @@
 
 #include "lethe/util.h"
 
-/* Length of a valid UTF-8 sequence at s (n bytes left), 0 when invalid. */
-static size_t valid_u8(const unsigned char *s, size_t n)
+int lt_utf8_seq(const void *v, size_t avail)
 {
-	size_t len, i;
-	uint32_t cp;
+	const unsigned char *p = v;
+	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
+	int len;
 
-	if (s[0] < 0x80)
+	if (c < 0x80)
 		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF) {
-		len = 2; cp = s[0] & 0x1F;
-	} else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		len = 3; cp = s[0] & 0x0F;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		len = 4; cp = s[0] & 0x07;
-	} else {
+	if (c >= 0xC2 && c <= 0xDF)
+		len = 2;
+	else if (c == 0xE0)
+		len = 3, lo = 0xA0;       /* no overlong forms */
+	else if (c == 0xED)
+		len = 3, hi = 0x9F;       /* no surrogates */
+	else if (c >= 0xE1 && c <= 0xEF)
+		len = 3;
+	else if (c == 0xF0)
+		len = 4, lo = 0x90;
+	else if (c == 0xF4)
+		len = 4, hi = 0x8F;       /* nothing above U+10FFFF */
+	else if (c >= 0xF1 && c <= 0xF3)
+		len = 4;
+	else
 		return 0;
-	}
-	if (n < len)
+	if (avail < 2)
+		return -1;
+	if (p[1] < lo || p[1] > hi)
 		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xC0) != 0x80)
+	for (int k = 2; k < len; k++) {
+		if ((size_t)k >= avail)
+			return -1;
+		if ((p[k] & 0xC0) != 0x80)
 			return 0;
-		cp = (cp << 6) | (s[i] & 0x3F);
 	}
-	if ((len == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) ||
-	    (len == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
-		return 0;
 	return len;
 }
 
@@ -46,15 +53,15 @@ char *lt_name_escape(const char *s)
 
 	lt_buf_init(&b, 0);
 	while (i < n) {
-		size_t l = valid_u8(p + i, n - i);
-		if (l == 0 || p[i] == '%' || p[i] < 0x20 || p[i] == 0x7f) {
+		int l = lt_utf8_seq(p + i, n - i);
+		if (l <= 0 || p[i] == '%' || p[i] < 0x20 || p[i] == 0x7f) {
 			char hex[4];
 			snprintf(hex, sizeof hex, "%%%02X", p[i]);
 			lt_buf_append(&b, hex, 3);
 			i++;
 		} else {
-			lt_buf_append(&b, p + i, l);
-			i += l;
+			lt_buf_append(&b, p + i, (size_t)l);
+			i += (size_t)l;
 		}
 	}
 	if (!b.data)

@@ -126,6 +126,30 @@ static void test_name_escape(void **state)
 	free(s);
 }
 
+static void test_utf8_seq(void **state)
+{
+	static const struct {
+		const char *p;
+		size_t n;
+		int want;
+	} cases[] = {
+		{ "A", 1, 1 }, { "", 1, 1 },                 /* ASCII, NUL */
+		{ "\xc3\xa9", 2, 2 }, { "\xed\x99\x8d", 3, 3 },
+		{ "\xf0\x9f\x98\x80", 4, 4 },
+		{ "\xc0\xaf", 2, 0 }, { "\xe0\x80\xaf", 3, 0 }, /* overlong */
+		{ "\xed\xa0\x80", 3, 0 },                     /* surrogate */
+		{ "\xf4\x90\x80\x80", 4, 0 },                /* > U+10FFFF */
+		{ "\xff", 1, 0 }, { "\x80", 1, 0 },
+		{ "\xe2\x82", 2, -1 }, { "\xf0\x9f", 2, -1 }, /* cut short */
+		{ "\xe2", 1, -1 },
+		{ "\xe2\x28\xa1", 3, 0 },                     /* bad continuation */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_int_equal(lt_utf8_seq(cases[i].p, cases[i].n), cases[i].want);
+}
+
 static void test_fmt_count(void **state)
 {
 	char buf[32];
@@ -207,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_err_format),
 		cmocka_unit_test(test_name_escape),
+		cmocka_unit_test(test_utf8_seq),
 		cmocka_unit_test(test_fmt_count),
 		cmocka_unit_test(test_afile_commit_and_abort),
 		cmocka_unit_test(test_pool_runs_each_job_once),
