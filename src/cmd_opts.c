@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "cmd_opts.h"
+#include "lethe/policy.h"
 
 void cmd_source_args_init(struct cmd_source_args *a)
 {
@@ -111,4 +112,35 @@ int cmd_source_opt(const char *cmd, int c, const char *arg,
 	default:
 		return 0;
 	}
+}
+
+int cmd_load_packs(const char *flag, const char *const *only, size_t n_only,
+		   struct lt_packset **out)
+{
+	const char *dir = cmd_packs_dir(flag);
+	struct lt_err err;
+	char msg[1200];
+
+	if (!dir) {
+		fprintf(stderr, "lethe: no pattern packs found (use --packs DIR or LETHE_PACKS)\n");
+		return LT_EXIT_USAGE;
+	}
+	if (lt_packset_load(dir, only, n_only, out, &err) < 0) {
+		fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
+		return LT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+struct lt_type_ref *cmd_type_refs(const struct lt_packset *ps, size_t *n)
+{
+	struct lt_type_ref *t;
+
+	*n = lt_packset_count(ps);
+	t = lt_xcalloc(*n ? *n : 1, sizeof *t);
+	for (size_t i = 0; i < *n; i++) {
+		t[i].id = lt_packset_info(ps, i)->id;
+		t[i].category = lt_packset_info(ps, i)->category;
+	}
+	return t;
 }

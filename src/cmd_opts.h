@@ -60,6 +60,15 @@ void cmd_source_args_release(struct cmd_source_args *a);
 int cmd_source_opt(const char *cmd, int c, const char *arg,
 		   struct cmd_source_args *a);
 
+/* Loads the packs (cmd_packs_dir(flag); only the named ones when n_only),
+ * printing what went wrong.  Returns 0, or LT_EXIT_USAGE. */
+int cmd_load_packs(const char *flag, const char *const *only, size_t n_only,
+		   struct lt_packset **out);
+
+/* The packs' type ids and categories, for lt_policy_load (borrowed from
+ * ps; free the array). */
+struct lt_type_ref *cmd_type_refs(const struct lt_packset *ps, size_t *n);
+
 /* Parses a non-negative decimal number.  -1 when s is not one. */
 int cmd_parse_u64(const char *s, uint64_t *out);
 

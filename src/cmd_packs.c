@@ -27,6 +27,7 @@ static const char usage_text[] =
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "lethe/detect.h"
 
 struct st {
@@ -56,11 +57,9 @@ int cmd_packs(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *packs_flag = NULL, *dir, *sub;
+	const char *packs_flag = NULL, *sub;
 	struct lt_packset *ps = NULL;
-	struct lt_err err;
 	struct st s = { 0 };
-	char msg[1024];
 	int c;
 
 	optind = 1;
@@ -78,16 +77,9 @@ int cmd_packs(int argc, char **argv)
 	sub = argv[optind++];
 	if (strcmp(sub, "list") && strcmp(sub, "test"))
 		return cmd_usage_error("packs", "unknown packs command '%s'", sub);
-	dir = cmd_packs_dir(packs_flag);
-	if (!dir) {
-		fprintf(stderr, "lethe: no pattern packs found (use --packs DIR or LETHE_PACKS)\n");
+	if (cmd_load_packs(packs_flag, (const char *const *)argv + optind,
+			   (size_t)(argc - optind), &ps) != 0)
 		return LT_EXIT_USAGE;
-	}
-	if (lt_packset_load(dir, (const char *const *)argv + optind,
-			    (size_t)(argc - optind), &ps, &err) < 0) {
-		fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
-		return LT_EXIT_USAGE;
-	}
 	if (!strcmp(sub, "list")) {
 		printf("%-18s %-20s %-11s %-10s %-8s %s\n", "TYPE", "CATEGORY",
 		       "SENSITIVITY", "VALIDATOR", "PACK", "NAME");

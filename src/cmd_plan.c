@@ -378,26 +378,12 @@ int cmd_plan(int argc, char **argv)
 	}
 
 	{
-		const char *dir = cmd_packs_dir(a.packs);
 		size_t n_types, i, n_errs = 0;
 		struct lt_err *errs = NULL;
 
-		if (!dir) {
-			fprintf(stderr, "lethe: no pattern packs found (use --packs DIR or LETHE_PACKS)\n");
-			rc = LT_EXIT_USAGE;
+		if ((rc = cmd_load_packs(a.packs, NULL, 0, &ps)) != 0)
 			goto out;
-		}
-		if (lt_packset_load(dir, NULL, 0, &ps, &err) < 0) {
-			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
-			rc = LT_EXIT_USAGE;
-			goto out;
-		}
-		n_types = lt_packset_count(ps);
-		types = lt_xcalloc(n_types ? n_types : 1, sizeof *types);
-		for (i = 0; i < n_types; i++) {
-			types[i].id = lt_packset_info(ps, i)->id;
-			types[i].category = lt_packset_info(ps, i)->category;
-		}
+		types = cmd_type_refs(ps, &n_types);
 		if (lt_policy_load(policy_path, types, n_types, &pol, &errs, &n_errs) < 0) {
 			for (i = 0; i < n_errs; i++)
 				fprintf(stderr, "lethe: %s\n",

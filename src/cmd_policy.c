@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "lethe/detect.h"
 #include "lethe/err.h"
 #include "lethe/policy.h"
@@ -77,7 +78,7 @@ int cmd_policy(int argc, char **argv)
 	const char *packs_flag = NULL, *dir;
 	struct lt_packset *ps = NULL;
 	struct lt_type_ref *types = NULL;
-	size_t n_types = 0, i;
+	size_t n_types = 0;
 	struct lt_err err;
 	char buf[1024];
 	int c, rc = LT_EXIT_OK;
@@ -120,14 +121,7 @@ int cmd_policy(int argc, char **argv)
 			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, buf, sizeof buf));
 			return LT_EXIT_USAGE;
 		}
-		n_types = lt_packset_count(ps);
-		types = lt_xcalloc(n_types ? n_types : 1, sizeof *types);
-		for (i = 0; i < n_types; i++) {
-			const struct lt_detector_info *d = lt_packset_info(ps, i);
-
-			types[i].id = d->id;
-			types[i].category = d->category;
-		}
+		types = cmd_type_refs(ps, &n_types);
 	} else if (packs_flag) {
 		return cmd_usage_error("policy", "no packs in '%s'", packs_flag);
 	} else if (!cmd_quiet) {

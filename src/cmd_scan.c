@@ -180,19 +180,8 @@ int cmd_scan(int argc, char **argv)
 	if (fail_on != LT_CONF_NONE && fail_on < o.min_conf)
 		o.min_conf = fail_on;
 
-	{
-		const char *dir = cmd_packs_dir(a.packs);
-		if (!dir) {
-			fprintf(stderr, "lethe: no pattern packs found (use --packs DIR or LETHE_PACKS)\n");
-			rc = LT_EXIT_USAGE;
-			goto out;
-		}
-		if (lt_packset_load(dir, NULL, 0, &ps, &err) < 0) {
-			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
-			rc = LT_EXIT_USAGE;
-			goto out;
-		}
-	}
+	if ((rc = cmd_load_packs(a.packs, NULL, 0, &ps)) != 0)
+		goto out;
 	if (lt_sources_expand((const char *const *)argv + optind,
 			      (size_t)(argc - optind), &a.so, &sources, &err) < 0) {
 		fprintf(stderr, "lethe: %s\ntry 'lethe help scan'\n",
