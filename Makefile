@@ -82,7 +82,15 @@ test: deps
 	@$(MAKE) --no-print-directory lethe build/lethe-asan $(UNIT_BIN) $(UNIT_ASAN)
 	@sh tests/run.sh
 
-bench: deps lethe
+BENCH_BIN := build/bench/split_bench build/bench/inflate_bench
+
+build/bench/%: bench/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@echo "  BENCH   $@"
+	$(Q)$(CC) $(OPT) $(CFLAGS_W) $(CPPFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)
+
+bench: deps
+	@$(MAKE) --no-print-directory lethe $(BENCH_BIN)
 	@sh bench/bench.sh
 	@sh bench/pg_bench.sh
 

@@ -68,3 +68,12 @@ awk "BEGIN{
   printf \"lethe/gzip -dc (gzip, all cores):         %.2f\n\", ($GZIP>0)?$GN/$GZIP:0;
 }"
 echo "peak RSS: -j1 $((R1 / 1024)) MB, -j$CPUS $((RN / 1024)) MB (plain), $((RG_RSS / 1024)) MB (gzip)"
+
+# The parts on their own: the CSV parsers (libcsv through lt_csv, and the
+# block splitter) on the plain file in memory, and gzip inflate through the
+# stream layer (ISA-L and zlib).
+echo
+if [ -x build/bench/split_bench ] && [ -x build/bench/inflate_bench ]; then
+	build/bench/split_bench "$CSV" 1
+	build/bench/inflate_bench "$GZ" 1
+fi
