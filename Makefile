@@ -60,12 +60,12 @@ build/lethe-asan: $(ASAN_OBJ)
 	@echo "  LD-SAN  $@"
 	$(Q)$(CC) $(SAN) -o $@ $^ $(LIBS)
 
-build/rel/tests/%: tests/unit/%.c $(LIB_OBJ)
+build/rel/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	$(Q)$(CC) $(OPT) $(CFLAGS_W) $(CPPFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS) -lcmocka
 
-build/asan/tests/%: tests/unit/%.c $(ASAN_LIB)
+build/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(ASAN_LIB)
 	@mkdir -p $(dir $@)
 	@echo "  TEST-SAN $@"
 	$(Q)$(CC) -O1 -g $(SAN) $(CFLAGS_W) $(CPPFLAGS) -o $@ $< $(ASAN_LIB) $(LIBS) -lcmocka
