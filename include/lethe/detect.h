@@ -129,6 +129,16 @@ void lt_matcher_free(struct lt_matcher *m);
  * at most one hit per detector into hits; returns how many. */
 size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
 		     const uint8_t *enabled, struct lt_hit *hits, size_t cap);
+/* The same for the detectors listed in dets (a column's own list), trying
+ * detector lead (< 0: none; it must be in dets) first.  When the lead's
+ * accepted value is the whole cell, hits of other detectors that lie
+ * strictly inside it are left out: the column profile drops such nested
+ * values anyway, so what it counts is unchanged; only less work is done.
+ * The profile passes the detector that last matched a whole cell of the
+ * column (a column of NRICs: the NRIC detector). */
+size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
+			  const uint16_t *dets, size_t ndets, int lead,
+			  struct lt_hit *hits, size_t cap);
 
 /* ---- detect-internal: the compiled form of one detector -------------------
  * Shared by src/detect/pack.c (which builds it) and src/detect/match.c
@@ -143,7 +153,17 @@ struct lt_det_rt {
 	                           * raised to PCRE2's minimum match length) */
 	uint32_t max_len;         /* value bytes at most; 0 = unbounded */
 	uint32_t min_digits;      /* ASCII digits the cell must hold */
+	uint32_t min_digit_run;   /* ... of which this many in a row */
 	uint8_t require[16];      /* ASCII bytes the cell must hold (bit set) */
+	uint8_t require_any[16];  /* the cell must hold one of these, when
+	                           * any bit is set */
+	const void *re_anchored;  /* text scope: re anchored at the start
+	                           * offset; NULL for cell scope */
+	uint32_t same_re;         /* the first detector with the same
+	                           * pattern and scope (itself if none) */
+	bool first_known;         /* first holds every byte a match can
+	                           * start with (PCRE2's start bitmap) */
+	uint8_t first[32];        /* bit b of first[b >> 3]: byte b */
 };
 /* The compiled detector det (< lt_packset_count).  Lives as long as ps. */
 const struct lt_det_rt *lt_packset_rt(const struct lt_packset *ps, size_t det);

@@ -2,14 +2,18 @@
  * match.c - runs a packset's detectors over one cell (detect module).
  *
  * Place in the data flow: the parser hands each worker's cells here; the
- * hits go to the column profiles.  This is the hot path: per cell, one pass
- * computes cheap features (trimmed span, digit count, which ASCII bytes
- * occur); each detector's prefilter (pack.c derived it from the pack) skips
- * cells that cannot hold its type before PCRE2 runs.  A matcher is owned by
- * one thread (its match data and JIT stack); the packset is shared.
+ * hits go to the column profiles.  This is the hot path: per cell, one
+ * branch-free pass computes cheap features (trimmed span, digit count,
+ * which classes of bytes occur); each detector's prefilter skips cells
+ * that cannot hold its type before PCRE2 runs.  The prefilter is
+ * conservative, never wrong: the pack's own hints (min_length, min_digits,
+ * require, require_any) and the bytes PCRE2 says a match can start with.
+ * A matcher is owned by one thread (its match data and JIT stack); the
+ * packset is shared.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,19 +38,99 @@ struct lt_matcher {
 	const struct lt_det_rt **rt;  /* per detector, cached off the packset */
 	uint8_t *jitted;              /* per detector: JIT code exists, so
 	                               * pcre2_jit_match (no per-call checks) */
+	uint8_t *jitted_anch;         /* the same for the anchored twin */
 	struct pf *pf;                /* per detector: the prefilter, packed
 	                               * contiguously (it is read for every
 	                               * detector of every cell) */
+	uint16_t *all;                /* scratch: a list of detectors */
 };
 
-/* A detector's prefilter, copied off its lt_det_rt. */
+/* Byte classes for the prefilter: each byte falls in one of 64 classes, and
+ * a cell's features hold the set of classes it has, built with one table
+ * load per byte.  Digits, upper-case letters and the punctuation patterns
+ * key on have a class each; lower-case letters, other ASCII and the UTF-8
+ * byte kinds share classes.  Tests on classes can only let more cells
+ * through than tests on bytes would: conservative, so results never
+ * change. */
+enum {
+	CL_DIGIT = 0,        /* '0'..'9': 0..9 */
+	CL_UPPER = 10,       /* 'A'..'Z': 10..35 */
+	CL_LOWER = 36,
+	CL_SPACE, CL_WS, CL_PLUS, CL_MINUS, CL_DOT, CL_COLON, CL_AT, CL_LPAR,
+	CL_RPAR, CL_HASH, CL_SLASH, CL_COMMA, CL_UNDER, CL_STAR, CL_APOS,
+	CL_QUOTE, CL_PERCENT, CL_AMP, CL_OTHER, CL_CTRL,
+	CL_CONT,             /* 0x80..0xbf */
+	CL_LEAD2,            /* 0xc0..0xdf */
+	CL_LEAD3,            /* 0xe0..0xef: Hangul, CJK */
+	CL_LEAD4,            /* 0xf0..0xff */
+	CL_COUNT
+};
+
+static uint64_t byte_cls[256];    /* bit of the byte's class */
+static pthread_once_t cls_once = PTHREAD_ONCE_INIT;
+
+static void cls_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		int k;
+
+		if (c >= '0' && c <= '9')
+			k = CL_DIGIT + (c - '0');
+		else if (c >= 'A' && c <= 'Z')
+			k = CL_UPPER + (c - 'A');
+		else if (c >= 'a' && c <= 'z')
+			k = CL_LOWER;
+		else if (c >= 0xf0)
+			k = CL_LEAD4;
+		else if (c >= 0xe0)
+			k = CL_LEAD3;
+		else if (c >= 0xc0)
+			k = CL_LEAD2;
+		else if (c >= 0x80)
+			k = CL_CONT;
+		else if (c < 0x20 || c == 0x7f)
+			k = c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
+			    c == '\v' ? CL_WS : CL_CTRL;
+		else
+			switch (c) {
+			case ' ': k = CL_SPACE; break;
+			case '+': k = CL_PLUS; break;
+			case '-': k = CL_MINUS; break;
+			case '.': k = CL_DOT; break;
+			case ':': k = CL_COLON; break;
+			case '@': k = CL_AT; break;
+			case '(': k = CL_LPAR; break;
+			case ')': k = CL_RPAR; break;
+			case '#': k = CL_HASH; break;
+			case '/': k = CL_SLASH; break;
+			case ',': k = CL_COMMA; break;
+			case '_': k = CL_UNDER; break;
+			case '*': k = CL_STAR; break;
+			case '\'': k = CL_APOS; break;
+			case '"': k = CL_QUOTE; break;
+			case '%': k = CL_PERCENT; break;
+			case '&': k = CL_AMP; break;
+			default: k = CL_OTHER; break;
+			}
+		byte_cls[c] = (uint64_t)1 << k;
+	}
+}
+
+_Static_assert(CL_COUNT <= 64, "byte classes fit a uint64_t");
+
+/* A detector's prefilter, in byte classes (see above). */
 struct pf {
-	uint64_t req[2];      /* ASCII bytes the cell must hold */
+	uint64_t req;         /* classes the cell must all have */
+	uint64_t any;         /* the cell must have one of these (0: no test) */
+	uint64_t first_cls;   /* text scope: a match's first byte is of one of
+	                       * these classes (0: unknown) */
+	uint64_t first[4];    /* bytes a match can start with (if first_known) */
 	uint32_t min_len;
 	uint32_t max_len;     /* cell scope only; 0 = unbounded */
 	uint32_t min_digits;
+	uint32_t min_run;     /* longest run of digits at least */
 	uint8_t cell_scope;
-	uint8_t jitted;       /* JIT code exists: pcre2_jit_match */
+	uint8_t first_known;
 };
 
 /* Features of one cell, computed once for all detectors. */
@@ -54,13 +138,25 @@ struct features {
 	size_t t0, t1;        /* trimmed span: ASCII whitespace, then one pair
 	                       * of surrounding quotes, then whitespace again */
 	uint32_t digits;      /* ASCII digits in the cell */
-	uint64_t have[2];     /* ASCII bytes present: bit c of have[c >> 6] */
+	uint32_t run;         /* the longest run of ASCII digits */
+	uint64_t have;        /* byte classes present */
 };
+
+static uint64_t classes_of(const uint8_t *set, int nbytes)
+{
+	uint64_t m = 0;
+
+	for (int c = 0; c < nbytes * 8; c++)
+		if (set[c >> 3] & (1u << (c & 7)))
+			m |= byte_cls[c];
+	return m;
+}
 
 struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 {
 	struct lt_matcher *m = lt_xcalloc(1, sizeof *m);
 
+	pthread_once(&cls_once, cls_init);
 	m->ps = ps;
 	m->md = pcre2_match_data_create(16, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
@@ -76,20 +172,39 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 	m->ndet = lt_packset_count(ps);
 	m->rt = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->rt);
 	m->jitted = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
+	m->jitted_anch = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
 	m->pf = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->pf);
+	m->all = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->all);
 	for (size_t d = 0; d < m->ndet; d++) {
+		const struct lt_det_rt *rt = lt_packset_rt(ps, d);
+		struct pf *pf = &m->pf[d];
 		size_t jsize = 0;
 
-		m->rt[d] = lt_packset_rt(ps, d);
+		m->rt[d] = rt;
+		pf->req = 0;
 		for (int c = 0; c < 128; c++)
-			if (m->rt[d]->require[c >> 3] & (1u << (c & 7)))
-				m->pf[d].req[c >> 6] |= (uint64_t)1 << (c & 63);
-		m->pf[d].min_len = m->rt[d]->min_len;
-		m->pf[d].max_len = m->rt[d]->max_len;
-		m->pf[d].min_digits = m->rt[d]->min_digits;
-		m->pf[d].cell_scope = m->rt[d]->cell_scope;
+			if (rt->require[c >> 3] & (1u << (c & 7)))
+				pf->req |= byte_cls[c];
+		pf->any = classes_of(rt->require_any, 16);
+		if (rt->first_known) {
+			pf->first_known = 1;
+			for (int c = 0; c < 256; c++)
+				if (rt->first[c >> 3] & (1u << (c & 7)))
+					pf->first[c >> 6] |= (uint64_t)1 << (c & 63);
+			pf->first_cls = classes_of(rt->first, 32);
+		}
+		pf->min_len = rt->min_len;
+		pf->max_len = rt->max_len;
+		pf->min_digits = rt->min_digits;
+		pf->min_run = rt->min_digit_run;
+		pf->cell_scope = rt->cell_scope;
 		m->jitted[d] = m->jit &&
-			pcre2_pattern_info(m->rt[d]->re, PCRE2_INFO_JITSIZE, &jsize) == 0 &&
+			pcre2_pattern_info(rt->re, PCRE2_INFO_JITSIZE, &jsize) == 0 &&
+			jsize > 0;
+		jsize = 0;
+		m->jitted_anch[d] = m->jit && rt->re_anchored &&
+			pcre2_pattern_info(rt->re_anchored, PCRE2_INFO_JITSIZE,
+					   &jsize) == 0 &&
 			jsize > 0;
 	}
 	return m;
@@ -104,7 +219,9 @@ void lt_matcher_free(struct lt_matcher *m)
 	pcre2_jit_stack_free(m->jit);
 	free(m->rt);
 	free(m->jitted);
+	free(m->jitted_anch);
 	free(m->pf);
+	free(m->all);
 	free(m);
 }
 
@@ -135,23 +252,26 @@ static void trim_span(const char *s, size_t *a, size_t *b)
 
 static void features(const char *s, size_t n, struct features *f)
 {
-	uint32_t digits = 0;
-	uint64_t lo = 0, hi = 0;
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t digits = 0, run = 0, best = 0;
+	uint64_t have = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+		uint32_t dig = (unsigned)(u[i] - '0') <= 9;
 
-		if (c < 64)
-			lo |= (uint64_t)1 << c;
-		else if (c < 128)
-			hi |= (uint64_t)1 << (c - 64);
-		digits += (unsigned)(c - '0') <= 9;
+		have |= byte_cls[u[i]];
+		digits += dig;
+		run = dig ? run + 1 : 0;
+		best = run > best ? run : best;
 	}
-	f->have[0] = lo;
-	f->have[1] = hi;
+	f->have = have;
 	f->digits = digits;
+	f->run = best;
 	f->t0 = 0;
 	f->t1 = n;
+	if (!(have & (byte_cls[' '] | byte_cls['\t'] | byte_cls['"'] |
+		      byte_cls['\''] | byte_cls['`'])))
+		return;   /* nothing to trim: the common case */
 	trim_span(s, &f->t0, &f->t1);
 	if (f->t1 - f->t0 >= 2 &&
 	    (s[f->t0] == '"' || s[f->t0] == '\'' || s[f->t0] == '`') &&
@@ -162,17 +282,33 @@ static void features(const char *s, size_t n, struct features *f)
 	}
 }
 
-static bool prefilter(const struct pf *p, const struct features *f, size_t n)
+static bool in_first(const struct pf *p, unsigned char c)
+{
+	return (p->first[c >> 6] >> (c & 63)) & 1;
+}
+
+static bool prefilter(const struct pf *p, const struct features *f,
+		      const char *s, size_t n)
 {
 	/* cell scope: the value is the trimmed cell; text scope: a pattern
 	 * may take in the quotes or blanks that trimming drops */
 	size_t len = p->cell_scope ? f->t1 - f->t0 : n;
 
-	if (len < p->min_len || f->digits < p->min_digits)
+	if (len < p->min_len || f->digits < p->min_digits || f->run < p->min_run)
 		return false;
 	if (p->cell_scope && p->max_len && len > p->max_len)
 		return false;
-	return (p->req[0] & ~f->have[0]) == 0 && (p->req[1] & ~f->have[1]) == 0;
+	if (p->req & ~f->have)
+		return false;
+	if (p->any && !(p->any & f->have))
+		return false;
+	if (!p->first_known)
+		return true;
+	/* A cell-scope match starts at the trimmed start; a text-scope one
+	 * anywhere, so the cell must hold a byte it can start with. */
+	if (p->cell_scope)
+		return in_first(p, (unsigned char)s[f->t0]);
+	return (p->first_cls & f->have) != 0;
 }
 
 static uint8_t level_of(enum lt_valid v)
@@ -258,10 +394,50 @@ static bool run_detector(struct lt_matcher *m, const struct lt_det_rt *rt,
 	return true;
 }
 
-size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
-		     const uint8_t *enabled, struct lt_hit *hits, size_t cap)
+/* The lead detector's value is the whole cell: another text-scope detector
+ * can then only add a hit that starts at offset 0 and covers the cell too,
+ * since any other value of it lies inside the lead's and the profile drops
+ * values nested in a longer accepted one (drop_nested).  One anchored
+ * attempt at offset 0 settles it: no match there, or a shorter one, and
+ * every value it has is nested.  A match at 0 is the first the unanchored
+ * search would find, and one that ends the cell leaves nothing after it, so
+ * the hit is the one run_detector would record. */
+static bool run_at_start(struct lt_matcher *m, size_t d, size_t lead,
+			 const char *cell, size_t n, struct lt_hit *hit)
+{
+	const struct lt_det_rt *rt = m->rt[d];
+	const pcre2_code *re = rt->re_anchored;
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
+	int rc;
+
+	if (m->pf[d].first_known && !in_first(&m->pf[d], (unsigned char)cell[0]))
+		return false;
+	/* The lead's first match was its whole-cell value (a later match
+	 * cannot start at 0), so the same pattern matches the same span. */
+	if (rt->same_re != m->rt[lead]->same_re) {
+		rc = m->jitted_anch[d]
+			     ? pcre2_jit_match(re, (PCRE2_SPTR)cell, n, 0,
+					       PCRE2_NO_UTF_CHECK, m->md, m->mctx)
+			     : pcre2_match(re, (PCRE2_SPTR)cell, n, 0,
+					   PCRE2_NO_UTF_CHECK, m->md, m->mctx);
+		if (rc < 0 || ov[0] != 0 || ov[1] != n)
+			return false;
+	}
+	if (n < rt->min_len || (rt->max_len && n > rt->max_len))
+		return false;
+	hit->level = rt->validate ? level_of(rt->validate(cell, n)) : LT_HIT_VALID;
+	hit->off = 0;
+	hit->len = (uint32_t)n;
+	hit->whole = 1;
+	return true;
+}
+
+size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
+			  const uint16_t *dets, size_t ndets, int lead,
+			  struct lt_hit *hits, size_t cap)
 {
 	size_t ndet = m->ndet, nh = 0;
+	bool whole = false;
 	struct features f;
 
 	if (n == 0 || cap == 0 || ndet == 0 || n > UINT32_MAX)
@@ -269,18 +445,48 @@ size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
 	features(cell, n, &f);
 	if (f.t1 == f.t0)
 		return 0;
-	for (size_t d = 0; d < ndet && nh < cap; d++) {
+	if (lead >= 0 && (size_t)lead < ndet && f.t0 == 0 && f.t1 == n) {
+		if (prefilter(&m->pf[lead], &f, cell, n)) {
+			memset(&hits[0], 0, sizeof hits[0]);
+			hits[0].det = (uint16_t)lead;
+			if (run_detector(m, m->rt[lead], m->jitted[lead], cell, n,
+					 &f, &hits[0])) {
+				whole = hits[0].whole && hits[0].level >= LT_HIT_WEAK;
+				nh++;
+			}
+		}
+	} else {
+		lead = -1;
+	}
+	for (size_t i = 0; i < ndets && nh < cap; i++) {
+		size_t d = dets[i];
 		const struct lt_det_rt *rt;
 
-		if (enabled && !enabled[d])
+		if ((int)d == lead)
 			continue;
-		if (!prefilter(&m->pf[d], &f, n))
+		if (!prefilter(&m->pf[d], &f, cell, n))
 			continue;
 		rt = m->rt[d];
 		memset(&hits[nh], 0, sizeof hits[nh]);
 		hits[nh].det = (uint16_t)d;
-		if (run_detector(m, rt, m->jitted[d], cell, n, &f, &hits[nh]))
+		if (whole && !rt->cell_scope) {
+			if (run_at_start(m, d, (size_t)lead, cell, n, &hits[nh]))
+				nh++;
+		} else if (run_detector(m, rt, m->jitted[d], cell, n, &f,
+					&hits[nh])) {
 			nh++;
+		}
 	}
 	return nh;
+}
+
+size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
+		     const uint8_t *enabled, struct lt_hit *hits, size_t cap)
+{
+	size_t nd = 0;
+
+	for (size_t d = 0; d < m->ndet; d++)
+		if (!enabled || enabled[d])
+			m->all[nd++] = (uint16_t)d;
+	return lt_match_cell_lead(m, cell, n, m->all, nd, -1, hits, cap);
 }

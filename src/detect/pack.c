@@ -32,7 +32,10 @@ struct det {
 	struct lt_detector_info info; /* public view; strings owned below */
 	struct lt_det_rt rt;      /* compiled form, for match.c */
 	char *id, *name, *validator; /* owned copies behind info */
+	char *pattern;            /* the pattern's text */
 	pcre2_code *re;           /* the pattern (== rt.re) */
+	pcre2_code *re_anch;      /* text scope: the same, anchored at the
+	                           * start (== rt.re_anchored) */
 	pcre2_code *hdr;          /* headers: +1 hint, or NULL */
 	pcre2_code *not_hdr;      /* not_headers: -1 hint, or NULL */
 	char **match_ex;          /* info.n_match examples that must be found */
@@ -229,13 +232,14 @@ static pcre2_code *compile(struct ctx *c, const yaml_node_t *n,
 enum {
 	K_ID, K_NAME, K_CATEGORY, K_SENSITIVITY, K_PATTERN, K_VALIDATOR,
 	K_HEADERS, K_NOT_HEADERS, K_MASK, K_NEEDS_HEADER, K_SCOPE,
-	K_MIN_LENGTH, K_MAX_LENGTH, K_MIN_DIGITS, K_REQUIRE, K_EXAMPLES,
-	K_COUNT
+	K_MIN_LENGTH, K_MAX_LENGTH, K_MIN_DIGITS, K_MIN_DIGIT_RUN, K_REQUIRE,
+	K_REQUIRE_ANY, K_EXAMPLES, K_COUNT
 };
 static const char *const det_keys[K_COUNT] = {
 	"id", "name", "category", "sensitivity", "pattern", "validator",
 	"headers", "not_headers", "mask", "needs_header", "scope",
-	"min_length", "max_length", "min_digits", "require", "examples",
+	"min_length", "max_length", "min_digits", "min_digit_run", "require",
+	"require_any", "examples",
 };
 
 static int load_examples(struct ctx *c, const yaml_node_t *list,
@@ -317,6 +321,55 @@ static long find_id(const struct lt_packset *ps, const char *id, size_t upto)
 		if (strcmp(ps->d[i].info.id, id) == 0)
 			return (long)i;
 	return -1;
+}
+
+/* A set of printable ASCII bytes (require, require_any) as a bitmap. */
+static int byte_set(struct ctx *c, const yaml_node_t *n, const char *key,
+		    uint8_t set[16])
+{
+	const char *s = scalar(c, n, key);
+
+	if (!s)
+		return -1;
+	if (!*s)
+		return node_err(c, n, "'%s' is empty", key);
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch < 0x20 || ch >= 0x7f)
+			return node_err(c, n, "'%s' takes printable ASCII "
+					"bytes", key);
+		set[ch >> 3] |= (uint8_t)(1u << (ch & 7));
+	}
+	return 0;
+}
+
+/* What the matcher may know before running a pattern, taken from PCRE2
+ * itself rather than from the pack: the bytes a match can start with
+ * (PCRE2's own start-of-match bitmap, which its search uses the same way),
+ * and, for a text-scope pattern, a twin anchored at the start, which
+ * answers "is there a match at offset 0" in one attempt (JIT code cannot
+ * anchor at match time).  A cell-scope pattern is anchored already; its
+ * bitmap comes from an unanchored compile made for the purpose. */
+static int first_bytes(struct ctx *c, const yaml_node_t *pat, struct det *d)
+{
+	pcre2_code *probe = d->re;
+	const uint8_t *map = NULL;
+
+	if (d->info.cell_scope) {
+		if (!(probe = compile(c, pat, "pattern", 0)))
+			return -1;
+	} else if (!(d->re_anch = compile(c, pat, "pattern", PCRE2_ANCHORED))) {
+		return -1;
+	}
+	d->rt.re_anchored = d->re_anch;
+	if (pcre2_pattern_info(probe, PCRE2_INFO_FIRSTBITMAP, &map) == 0 && map) {
+		memcpy(d->rt.first, map, sizeof d->rt.first);
+		d->rt.first_known = true;
+	}
+	if (probe != d->re)
+		pcre2_code_free(probe);
+	return 0;
 }
 
 static int load_detector(struct ctx *c, const yaml_node_t *m)
@@ -463,18 +516,19 @@ static int load_detector(struct ctx *c, const yaml_node_t *m)
 	if (val[K_MIN_DIGITS] &&
 	    get_uint(c, val[K_MIN_DIGITS], "min_digits", &d->rt.min_digits) < 0)
 		return -1;
-	if (val[K_REQUIRE]) {
-		if (!(s = scalar(c, val[K_REQUIRE], "require")))
-			return -1;
-		for (; *s; s++) {
-			unsigned char ch = (unsigned char)*s;
-
-			if (ch < 0x20 || ch >= 0x7f)
-				return node_err(c, val[K_REQUIRE], "'require' "
-						"takes printable ASCII bytes");
-			d->rt.require[ch >> 3] |= (uint8_t)(1u << (ch & 7));
-		}
-	}
+	if (val[K_MIN_DIGIT_RUN] &&
+	    get_uint(c, val[K_MIN_DIGIT_RUN], "min_digit_run",
+		     &d->rt.min_digit_run) < 0)
+		return -1;
+	if (d->rt.min_digit_run > d->rt.min_digits)
+		d->rt.min_digits = d->rt.min_digit_run;
+	if (val[K_REQUIRE] &&
+	    byte_set(c, val[K_REQUIRE], "require", d->rt.require) < 0)
+		return -1;
+	if (val[K_REQUIRE_ANY] &&
+	    byte_set(c, val[K_REQUIRE_ANY], "require_any",
+		     d->rt.require_any) < 0)
+		return -1;
 
 	/* Cell scope: the pattern must cover the trimmed cell, so anchor it at
 	 * both ends at compile time (JIT does not run match-time anchors). */
@@ -484,12 +538,26 @@ static int load_detector(struct ctx *c, const yaml_node_t *m)
 	if (!d->re)
 		return -1;
 	d->rt.re = d->re;
+	if (first_bytes(c, val[K_PATTERN], d) < 0)
+		return -1;
+	/* The same pattern (SG and MY addresses share one): the matcher may
+	 * reuse one detector's match for the other. */
+	d->pattern = lt_xstrdup(scalar(c, val[K_PATTERN], "pattern"));
+	d->rt.same_re = (uint32_t)(ps->n - 1);
+	for (size_t e = 0; e + 1 < ps->n; e++)
+		if (ps->d[e].info.cell_scope == d->info.cell_scope &&
+		    strcmp(ps->d[e].pattern, d->pattern) == 0) {
+			d->rt.same_re = ps->d[e].rt.same_re;
+			break;
+		}
 	if (pcre2_pattern_info(d->re, PCRE2_INFO_MINLENGTH, &minlength) != 0)
 		minlength = 0;
 	if (minlength == 0)
 		return node_err(c, val[K_PATTERN], "pattern can match the empty "
 				"string");
 	(void)pcre2_jit_compile(d->re, PCRE2_JIT_COMPLETE); /* else interpret */
+	if (d->re_anch)
+		(void)pcre2_jit_compile(d->re_anch, PCRE2_JIT_COMPLETE);
 	d->rt.min_len = min_len > minlength ? min_len : minlength;
 	d->rt.max_len = max_len;
 	if (max_len && max_len < d->rt.min_len)
@@ -742,11 +810,13 @@ void lt_packset_free(struct lt_packset *ps)
 		struct det *d = &ps->d[i];
 
 		pcre2_code_free(d->re);
+		pcre2_code_free(d->re_anch);
 		pcre2_code_free(d->hdr);
 		pcre2_code_free(d->not_hdr);
 		free(d->id);
 		free(d->name);
 		free(d->validator);
+		free(d->pattern);
 		for (size_t j = 0; d->match_ex && j < d->info.n_match; j++)
 			free(d->match_ex[j]);
 		for (size_t j = 0; d->reject_ex && j < d->info.n_reject; j++)

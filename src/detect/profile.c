@@ -24,12 +24,19 @@
 
 #include "lethe/detect.h"
 
+/* Sample candidates: the SAMPLE_POOL values of smallest hash, of which
+ * the report shows the first LT_MAX_SAMPLES distinct masked forms.  A value
+ * is masked only when it enters the pool, which is rare after the first
+ * rows, so a column whose values all mask alike ("••••-••-••") costs no
+ * masking per cell. */
+#define SAMPLE_POOL 8
+
 struct acc {
 	uint64_t shape, matched, valid, whole, excl;
 	struct lt_hll *hll;        /* allocated on the first accepted value */
 	size_t n_samples;          /* kept: the values of smallest hash */
-	uint64_t sample_hash[LT_MAX_SAMPLES];
-	char samples[LT_MAX_SAMPLES][96];
+	uint64_t sample_hash[SAMPLE_POOL];
+	char samples[SAMPLE_POOL][96];   /* masked */
 };
 
 /* The hits of recently seen cell values: a column of statuses, dates,
@@ -53,9 +60,14 @@ struct col {
 	struct memo_slot *memo;    /* NULL until used, or when turned off */
 	uint32_t memo_probes, memo_found;
 	bool memo_off;
+	int lead;                  /* detector whose accepted value last was a
+	                            * whole cell here (-1: none yet): tried
+	                            * first, see lt_match_cell_lead */
 	uint64_t non_empty;
 	int8_t *hint;              /* per detector */
 	uint8_t *run;              /* per detector: run it on this column */
+	uint16_t *runlist;         /* the same as a list, in detector order */
+	size_t nrun;
 	uint8_t *inert;            /* per detector: its values never hide
 	                            * another detector's (header-led types
 	                            * without their header) */
@@ -81,6 +93,7 @@ static void col_init(struct lt_profile *p, struct col *c, const char *name)
 	c->memo = NULL;
 	c->memo_probes = c->memo_found = 0;
 	c->memo_off = false;
+	c->lead = -1;
 	c->hint = lt_xcalloc(p->ndet, sizeof *c->hint);
 	c->run = lt_xcalloc(p->ndet, 1);
 	c->inert = lt_xcalloc(p->ndet, 1);
@@ -97,6 +110,11 @@ static void col_init(struct lt_profile *p, struct col *c, const char *name)
 		c->inert[d] = led && c->hint[d] <= 0;
 		c->run[d] = !c->inert[d] || p->all;
 	}
+	c->runlist = lt_xcalloc(p->ndet ? p->ndet : 1, sizeof *c->runlist);
+	c->nrun = 0;
+	for (size_t d = 0; d < p->ndet; d++)
+		if (c->run[d])
+			c->runlist[c->nrun++] = (uint16_t)d;
 }
 
 static void add_col(struct lt_profile *p, const char *name)
@@ -143,6 +161,7 @@ void lt_profile_free(struct lt_profile *p)
 		free(p->cols[i].memo);
 		free(p->cols[i].hint);
 		free(p->cols[i].run);
+		free(p->cols[i].runlist);
 		free(p->cols[i].inert);
 		free(p->cols[i].name);
 	}
@@ -179,34 +198,20 @@ static int is_blank(const char *s, size_t n)
 	return 1;
 }
 
-/* Keeps the LT_MAX_SAMPLES values of smallest hash, sorted by hash: which
+/* Keeps the SAMPLE_POOL values of smallest hash, sorted by hash: which
  * samples a column shows is then the same whatever order rows, blocks or
  * shards arrive in, so merged results equal one pass. */
 static void keep_sample(struct acc *a, uint64_t h, const char *masked)
 {
 	size_t i, pos;
 
-	for (i = 0; i < a->n_samples; i++) {
-		if (a->sample_hash[i] == h)
-			return;
-		if (strcmp(a->samples[i], masked) == 0) {
-			/* same masked form: keep the smaller hash */
-			if (a->sample_hash[i] <= h)
-				return;
-			for (size_t j = i; j + 1 < a->n_samples; j++) {
-				a->sample_hash[j] = a->sample_hash[j + 1];
-				memcpy(a->samples[j], a->samples[j + 1], sizeof a->samples[j]);
-			}
-			a->n_samples--;
-			break;
-		}
-	}
-	if (a->n_samples == LT_MAX_SAMPLES &&
-	    h >= a->sample_hash[LT_MAX_SAMPLES - 1])
+	if (a->n_samples == SAMPLE_POOL && h >= a->sample_hash[SAMPLE_POOL - 1])
 		return;
 	for (pos = 0; pos < a->n_samples && a->sample_hash[pos] < h; pos++)
 		;
-	if (a->n_samples < LT_MAX_SAMPLES)
+	if (pos < a->n_samples && a->sample_hash[pos] == h)
+		return;   /* the same value (or a 64-bit collision) */
+	if (a->n_samples < SAMPLE_POOL)
 		a->n_samples++;
 	for (i = a->n_samples - 1; i > pos; i--) {
 		a->sample_hash[i] = a->sample_hash[i - 1];
@@ -221,11 +226,27 @@ static void add_sample(const struct lt_detector_info *di, struct acc *a,
 {
 	char m[96];
 
-	if (a->n_samples == LT_MAX_SAMPLES &&
-	    h >= a->sample_hash[LT_MAX_SAMPLES - 1])
+	if (a->n_samples == SAMPLE_POOL && h >= a->sample_hash[SAMPLE_POOL - 1])
 		return;   /* the common case: no masking work */
 	lt_mask(di->mask, v, n, m, sizeof m);
 	keep_sample(a, h, m);
+}
+
+/* The report's samples: the first LT_MAX_SAMPLES distinct masked forms of
+ * the pool, in hash order. */
+static size_t pick_samples(const struct acc *a, char out[][96])
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < a->n_samples && k < LT_MAX_SAMPLES; i++) {
+		size_t j = 0;
+
+		while (j < k && strcmp(out[j], a->samples[i]))
+			j++;
+		if (j == k)
+			memcpy(out[k++], a->samples[i], sizeof out[0]);
+	}
+	return k;
 }
 
 /* A value accepted inside a longer accepted value of another detector is
@@ -277,8 +298,15 @@ static size_t match_memo(struct lt_profile *p, struct col *c,
 			slot = NULL;
 		}
 	}
-	nh = lt_match_cell(m, cell, len, c->run, p->hits, p->ndet);
+	nh = lt_match_cell_lead(m, cell, len, c->runlist, c->nrun, c->lead,
+				p->hits, p->ndet);
 	drop_nested(p->hits, &nh, c->inert);
+	for (size_t h = 0; h < nh; h++)
+		if (p->hits[h].whole && p->hits[h].level >= LT_HIT_WEAK &&
+		    !c->inert[p->hits[h].det]) {
+			c->lead = p->hits[h].det;
+			break;
+		}
 	if (slot && nh <= MEMO_HITS) {
 		slot->len = (uint8_t)len;
 		slot->nh = (uint8_t)nh;
@@ -477,8 +505,7 @@ void lt_profile_verdicts(const struct lt_profile *p, enum lt_confidence min_conf
 				x->distinct = a->matched;
 			x->free_text = a->whole * 2 < a->matched;
 			x->header_hint = c->hint[d];
-			x->n_samples = a->n_samples;
-			memcpy(x->samples, a->samples, sizeof x->samples);
+			x->n_samples = pick_samples(a, x->samples);
 		}
 		/* A finding that (almost) never matched a cell on its own, while a
 		 * stronger one of the same category did, is the same values seen

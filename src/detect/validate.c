@@ -646,8 +646,11 @@ enum lt_valid lt_valid_sg_postal(const char *s, size_t n)
 struct tok {
 	const char *p;
 	size_t n;
+	unsigned f;          /* word_flags(low) */
 	char low[16];
 };
+
+static unsigned word_flags(const char *w);
 
 static bool tok_sep(char c)
 {
@@ -681,10 +684,38 @@ static size_t tokens(const char *s, size_t n, struct tok *t, size_t cap)
 			t[k].low[l++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
 		}
 		t[k].low[l] = '\0';
+		t[k].f = word_flags(t[k].low);
 		k++;
 		i = j;
 	}
 	return k;
+}
+
+/* The SG and MY address validators run on the same cells (their packs
+ * share a pattern), so each thread keeps the words of the last address it
+ * split; a cell with the same bytes reuses them. */
+#define ADDR_TOKS 48
+static _Thread_local struct {
+	size_t n, nt;
+	char s[256];
+	struct tok t[ADDR_TOKS];
+} addr_cache;
+
+/* The words point into the thread's copy of the bytes, which equal s. */
+static const struct tok *addr_tokens(const char *s, size_t n, size_t *nt)
+{
+	if (n > sizeof addr_cache.s) {
+		*nt = tokens(s, n, addr_cache.t, ADDR_TOKS);
+		addr_cache.n = addr_cache.nt = 0;   /* the copy is not these */
+		return addr_cache.t;
+	}
+	if (addr_cache.n != n || memcmp(addr_cache.s, s, n) != 0) {
+		memcpy(addr_cache.s, s, n);
+		addr_cache.n = n;
+		addr_cache.nt = tokens(addr_cache.s, n, addr_cache.t, ADDR_TOKS);
+	}
+	*nt = addr_cache.nt;
+	return addr_cache.t;
 }
 
 static bool all_digits(const char *s, size_t n)
@@ -963,17 +994,17 @@ static bool sg_unit(const char *s, size_t n)
 
 enum lt_valid lt_valid_sg_address(const char *s, size_t n)
 {
-	struct tok t[48];
+	const struct tok *t;
 	size_t nt;
 	bool blk = false, unit = false, street = false, postal = false;
 
 	s = trim(s, &n);
-	nt = tokens(s, n, t, sizeof t / sizeof t[0]);
+	t = addr_tokens(s, n, &nt);
 	for (size_t i = 0; i < nt; i++) {
 		const char *w = t[i].low;
 		const struct tok *nx = i + 1 < nt ? &t[i + 1] : NULL;
 
-		unsigned f = word_flags(w);
+		unsigned f = t[i].f;
 
 		if (f & W_MY_STATE)
 			return LT_VALID_NO; /* a Malaysian address */
@@ -1160,13 +1191,13 @@ enum lt_valid lt_valid_my_postal(const char *s, size_t n)
 
 enum lt_valid lt_valid_my_address(const char *s, size_t n)
 {
-	struct tok t[48];
+	const struct tok *t;
 	size_t nt;
 	bool street = false, area = false, num = false, pc = false,
 	     state = false;
 
 	s = trim(s, &n);
-	nt = tokens(s, n, t, sizeof t / sizeof t[0]);
+	t = addr_tokens(s, n, &nt);
 	for (size_t i = 0; i < nt; i++) {
 		const char *w = t[i].low;
 		const struct tok *nx = i + 1 < nt ? &t[i + 1] : NULL;
@@ -1174,7 +1205,7 @@ enum lt_valid lt_valid_my_address(const char *s, size_t n)
 		if ((w[0] == 's' && !strcmp(w, "singapore")) ||
 		    (t[i].p[0] == '#' && sg_unit(t[i].p, t[i].n)))
 			return LT_VALID_NO; /* a Singapore address */
-		unsigned f = word_flags(w);
+		unsigned f = t[i].f;
 
 		if (f & W_MY_STATE)
 			state = true;
@@ -1733,7 +1764,7 @@ enum lt_valid lt_valid_person_name(const char *s, size_t n)
 	if (nt < 2)
 		return LT_VALID_NO;
 	for (size_t i = 0; i < nt; i++) {
-		if (word_flags(t[i].low) & W_NOT_NAME)
+		if (t[i].f & W_NOT_NAME)
 			return LT_VALID_NO;
 		longw += strlen(t[i].low) >= 2;
 	}

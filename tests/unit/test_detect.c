@@ -993,6 +993,12 @@ static void test_pack_errors(void **state)
 		  "true or false" },
 		{ "bad number", HEAD DET("    min_length: -3\n"), 7, 17,
 		  "integer" },
+		{ "bad digit run", HEAD DET("    min_digit_run: x\n"), 7, 20,
+		  "integer" },
+		{ "empty require_any", HEAD DET("    require_any: ''\n"), 7, 18,
+		  "'require_any' is empty" },
+		{ "non-ASCII require", HEAD DET("    require: 'é'\n"), 7, 14,
+		  "printable ASCII" },
 		{ "max below min", HEAD DET("    min_length: 5\n    max_length: 3\n"),
 		  8, 17, "max_length" },
 		{ "empty match", HEAD "  - id: bad.x\n    category: other\n"
@@ -1239,6 +1245,100 @@ static void test_match_all_detectors(void **state)
 	assert_int_equal(lt_match_cell(m, "S8412345E", 8, NULL, hit, 8), 0);
 	lt_matcher_free(m);
 	lt_matcher_free(NULL);
+	lt_packset_free(ps);
+}
+
+/* A hit that the lead mode may leave out: strictly inside an accepted
+ * whole-cell value of another hit (the profile's drop_nested). */
+static bool nested_in(const struct lt_hit *x, const struct lt_hit *hs,
+		      size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (hs[i].det != x->det && hs[i].level >= LT_HIT_WEAK &&
+		    hs[i].len > x->len && x->off >= hs[i].off &&
+		    x->off + x->len <= hs[i].off + hs[i].len)
+			return true;
+	return false;
+}
+
+static bool same_hit(const struct lt_hit *a, const struct lt_hit *b)
+{
+	return a->det == b->det && a->level == b->level && a->off == b->off &&
+	       a->len == b->len && a->whole == b->whole;
+}
+
+/* lt_match_cell_lead, whatever the lead, finds what lt_match_cell finds,
+ * less only values nested in the lead's whole-cell value: the profile
+ * counts the same either way. */
+static void test_match_lead_equivalent(void **state)
+{
+	static const char *const cells[] = {
+		"S8412345E", "s8412345d", "T0123456G", "9123 4567", "91234567",
+		"+65 9123 4567", "+6591234567", "6591234567", "+82 10-1234-5678",
+		"010-1234-5678", "02-123-4567", "012-345 6789", "+60 12-345 6789",
+		"alice@example.com", "a.b+c@mail.example.co.kr",
+		"4111 1111 1111 1111", "4111111111111111", "378282246310005",
+		"Blk 123 Ang Mo Kio Ave 3 #05-123", "10 Jalan Ampang, 50450 Kuala Lumpur",
+		"Blk 123 Ang Mo Kio Ave 3 #05-123 Singapore 560123",
+		"1985-03-12", "12/03/1985", "12 Mar 1985", "2023-01-05T10:07:00Z",
+		"192.168.1.20", "2001:db8::1", "10.0.0.1:8080", "Tan Wei Ming",
+		"Lee Hui Min", "김민준", "850312-14-5678", "850312145678",
+		"900101-1234568", "9001011234568", "서울특별시 강남구 테헤란로 123",
+		"123456", "12345", "560123", "S****567D", "***4567D", "567D",
+		"1000001", "4999.99", "call back after 6pm on 9123 4567",
+		"S8412345E, alice@example.com, +65 9123 4567",
+		"9123456791234567", "S8412345ES8412345E", "user1@example.com9123",
+		"12345678", "3123-4567", "6123 4567 8901 2345", "0123456789",
+	};
+	struct lt_packset *ps = load_shipped();
+	struct lt_matcher *m = lt_matcher_new(ps);
+	size_t ndet = lt_packset_count(ps), whole_leads = 0;
+	struct lt_hit full[64], led[64];
+	uint16_t all[64];
+	(void)state;
+
+	assert_true(ndet <= 64);
+	for (size_t d = 0; d < ndet; d++)
+		all[d] = (uint16_t)d;
+	for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
+		size_t n = strlen(cells[c]);
+		size_t nf = lt_match_cell(m, cells[c], n, NULL, full, 64);
+
+		for (size_t lead = 0; lead < ndet; lead++) {
+			size_t nl = lt_match_cell_lead(m, cells[c], n, all, ndet,
+						       (int)lead, led, 64);
+			bool lead_whole = false;
+
+			/* every hit of the lead mode is one of the full set */
+			for (size_t i = 0; i < nl; i++) {
+				size_t j = 0;
+
+				while (j < nf && !same_hit(&led[i], &full[j]))
+					j++;
+				if (j == nf)
+					fail_msg("cell %zu lead %s: extra hit of %s",
+						 c, lt_packset_info(ps, lead)->id,
+						 lt_packset_info(ps, led[i].det)->id);
+				lead_whole |= led[i].det == lead && led[i].whole &&
+					      led[i].level >= LT_HIT_WEAK;
+			}
+			whole_leads += lead_whole;
+			/* and a hit it leaves out is nested in one it kept */
+			for (size_t j = 0; j < nf; j++) {
+				size_t i = 0;
+
+				while (i < nl && !same_hit(&led[i], &full[j]))
+					i++;
+				if (i == nl && !nested_in(&full[j], led, nl))
+					fail_msg("cell %zu lead %s: lost a hit of %s",
+						 c, lt_packset_info(ps, lead)->id,
+						 lt_packset_info(ps, full[j].det)->id);
+			}
+		}
+	}
+	/* the shortcut was taken, so the test checked something */
+	assert_true(whole_leads >= 20);
+	lt_matcher_free(m);
 	lt_packset_free(ps);
 }
 
@@ -1506,6 +1606,7 @@ int main(void)
 		cmocka_unit_test(test_pack_duplicate_across),
 		cmocka_unit_test(test_match_cell),
 		cmocka_unit_test(test_match_all_detectors),
+		cmocka_unit_test(test_match_lead_equivalent),
 		cmocka_unit_test(test_match_long_cell),
 		cmocka_unit_test(test_match_limit),
 		cmocka_unit_test(test_header_hints),

@@ -162,6 +162,58 @@ static void test_verdicts(void **state)
 	lt_matcher_free(m);
 }
 
+/* Samples: a column whose values all mask alike shows one sample, and a
+ * column of distinct values shows LT_MAX_SAMPLES different ones, the same
+ * whichever order the rows come in. */
+static void test_samples(void **state)
+{
+	static const char *const cols[2] = { "date_of_birth", "mobile" };
+	struct lt_matcher *m = lt_matcher_new(ps);
+	struct lt_profile *fwd = lt_profile_new(ps, cols, 2, false);
+	struct lt_profile *rev = lt_profile_new(ps, cols, 2, false);
+	static char cell[300][2][32];
+	struct lt_column *c1, *c2;
+	size_t n1, n2;
+	const struct lt_finding *f, *g;
+
+	(void)state;
+	for (int i = 0; i < 300; i++) {
+		snprintf(cell[i][0], 32, "19%02d-%02d-%02d", 50 + i % 40,
+			 1 + i % 12, 1 + i % 28);
+		snprintf(cell[i][1], 32, "9%07d", 1000000 + i * 7);
+	}
+	for (int i = 0; i < 300; i++) {
+		struct lt_field a[2] = { { cell[i][0], strlen(cell[i][0]) },
+					 { cell[i][1], strlen(cell[i][1]) } };
+		struct lt_field b[2] = { { cell[299 - i][0], strlen(cell[299 - i][0]) },
+					 { cell[299 - i][1], strlen(cell[299 - i][1]) } };
+
+		lt_profile_row(fwd, m, a, 2);
+		lt_profile_row(rev, m, b, 2);
+	}
+	lt_profile_verdicts(fwd, LT_CONF_MEDIUM, &c1, &n1);
+	lt_profile_verdicts(rev, LT_CONF_MEDIUM, &c2, &n2);
+	f = find(c1, n1, "date_of_birth", "date_of_birth");
+	assert_non_null(f);
+	assert_int_equal(f->n_samples, 1);
+	f = find(c1, n1, "mobile", "sg.phone");
+	g = find(c2, n2, "mobile", "sg.phone");
+	assert_non_null(f);
+	assert_non_null(g);
+	assert_int_equal(f->n_samples, LT_MAX_SAMPLES);
+	assert_int_equal(g->n_samples, LT_MAX_SAMPLES);
+	for (size_t i = 0; i < LT_MAX_SAMPLES; i++) {
+		assert_string_equal(f->samples[i], g->samples[i]);
+		for (size_t j = 0; j < i; j++)
+			assert_string_not_equal(f->samples[i], f->samples[j]);
+	}
+	lt_columns_free(c1, n1);
+	lt_columns_free(c2, n2);
+	lt_profile_free(fwd);
+	lt_profile_free(rev);
+	lt_matcher_free(m);
+}
+
 /* Splitting the rows over three profiles and merging gives the same
  * counts, samples and distinct estimates as one pass. */
 static void test_merge_equals_one_pass(void **state)
@@ -228,6 +280,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdicts),
+		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_merge_equals_one_pass),
 		cmocka_unit_test(test_extra_fields_become_columns),
 	};
