@@ -129,15 +129,14 @@ void lt_matcher_free(struct lt_matcher *m);
  * at most one hit per detector into hits; returns how many. */
 size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
 		     const uint8_t *enabled, struct lt_hit *hits, size_t cap);
-/* The same for the detectors listed in dets (a column's own list), trying
- * detector lead (< 0: none; it must be in dets) first.  When the lead's
+/* The same, trying detector lead (< 0: none) first.  When the lead's
  * accepted value is the whole cell, hits of other detectors that lie
  * strictly inside it are left out: the column profile drops such nested
  * values anyway, so what it counts is unchanged; only less work is done.
  * The profile passes the detector that last matched a whole cell of the
  * column (a column of NRICs: the NRIC detector). */
 size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
-			  const uint16_t *dets, size_t ndets, int lead,
+			  const uint8_t *enabled, int lead,
 			  struct lt_hit *hits, size_t cap);
 
 /* ---- detect-internal: the compiled form of one detector -------------------

@@ -28,6 +28,8 @@
 #define DEPTH_LIMIT 10000u
 #define JIT_STACK_MIN (32u * 1024)
 #define JIT_STACK_MAX (1024u * 1024)
+#define TAB_DIG 64
+#define TAB_LEN 256
 
 struct lt_matcher {
 	const struct lt_packset *ps;  /* borrowed; outlives the matcher */
@@ -42,7 +44,18 @@ struct lt_matcher {
 	struct pf *pf;                /* per detector: the prefilter, packed
 	                               * contiguously (it is read for every
 	                               * detector of every cell) */
-	uint16_t *all;                /* scratch: a list of detectors */
+	/* The prefilters of up to 64 detectors side by side, bit d for
+	 * detector d: tables indexed by a cell's digit count, digit run and
+	 * length (capped; the last entry lets every detector through), and
+	 * per byte class the detectors a class fails or satisfies.  They
+	 * only narrow the candidates; prefilter() still decides each. */
+	bool wide;                    /* more than 64 detectors: no tables */
+	uint64_t dig_ok[TAB_DIG + 1], run_ok[TAB_DIG + 1];
+	uint64_t tlen_ok[TAB_LEN + 1], clen_ok[TAB_LEN + 1];
+	uint64_t text_dets, cell_dets;
+	uint64_t req_union, req_by_cls[64];    /* a missing class fails */
+	uint64_t any_dets, any_by_cls[64];     /* a present class satisfies */
+	uint64_t first_dets, first_by_cls[64];
 };
 
 /* Byte classes for the prefilter: each byte falls in one of 64 classes, and
@@ -174,7 +187,7 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 	m->jitted = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
 	m->jitted_anch = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
 	m->pf = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->pf);
-	m->all = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->all);
+	m->wide = m->ndet > 64;
 	for (size_t d = 0; d < m->ndet; d++) {
 		const struct lt_det_rt *rt = lt_packset_rt(ps, d);
 		struct pf *pf = &m->pf[d];
@@ -198,6 +211,42 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 		pf->min_digits = rt->min_digits;
 		pf->min_run = rt->min_digit_run;
 		pf->cell_scope = rt->cell_scope;
+		if (d < 64) {
+			uint64_t bit = (uint64_t)1 << d;
+
+			for (uint32_t i = 0; i <= TAB_DIG; i++) {
+				if (i == TAB_DIG || i >= pf->min_digits)
+					m->dig_ok[i] |= bit;
+				if (i == TAB_DIG || i >= pf->min_run)
+					m->run_ok[i] |= bit;
+			}
+			for (uint32_t i = 0; i <= TAB_LEN; i++) {
+				if (!pf->cell_scope &&
+				    (i == TAB_LEN || i >= pf->min_len))
+					m->tlen_ok[i] |= bit;
+				if (pf->cell_scope &&
+				    (i == TAB_LEN || (i >= pf->min_len &&
+						      (!pf->max_len || i <= pf->max_len))))
+					m->clen_ok[i] |= bit;
+			}
+			*(pf->cell_scope ? &m->cell_dets : &m->text_dets) |= bit;
+			for (int k = 0; k < 64; k++) {
+				uint64_t kb = (uint64_t)1 << k;
+
+				if (pf->req & kb) {
+					m->req_union |= kb;
+					m->req_by_cls[k] |= bit;
+				}
+				if (pf->any & kb)
+					m->any_by_cls[k] |= bit;
+				if (!pf->cell_scope && (pf->first_cls & kb))
+					m->first_by_cls[k] |= bit;
+			}
+			if (pf->any)
+				m->any_dets |= bit;
+			if (!pf->cell_scope && pf->first_known && pf->first_cls)
+				m->first_dets |= bit;
+		}
 		m->jitted[d] = m->jit &&
 			pcre2_pattern_info(rt->re, PCRE2_INFO_JITSIZE, &jsize) == 0 &&
 			jsize > 0;
@@ -221,7 +270,6 @@ void lt_matcher_free(struct lt_matcher *m)
 	free(m->jitted);
 	free(m->jitted_anch);
 	free(m->pf);
-	free(m->all);
 	free(m);
 }
 
@@ -394,6 +442,43 @@ static bool run_detector(struct lt_matcher *m, const struct lt_det_rt *rt,
 	return true;
 }
 
+/* The detectors (bit d: detector d < 64) whose prefilter the tables let
+ * through; all when there are more than 64. */
+static uint64_t candidates(const struct lt_matcher *m, const struct features *f,
+			   size_t n)
+{
+	size_t tl = f->t1 - f->t0;
+	uint64_t cand, miss, hv, any = 0, first = 0;
+
+	if (m->wide)
+		return ~(uint64_t)0;
+	cand = m->dig_ok[f->digits < TAB_DIG ? f->digits : TAB_DIG] &
+	       m->run_ok[f->run < TAB_DIG ? f->run : TAB_DIG] &
+	       ((m->tlen_ok[n < TAB_LEN ? n : TAB_LEN] & m->text_dets) |
+		(m->clen_ok[tl < TAB_LEN ? tl : TAB_LEN] & m->cell_dets));
+	for (miss = ~f->have & m->req_union; miss; miss &= miss - 1)
+		cand &= ~m->req_by_cls[__builtin_ctzll(miss)];
+	for (hv = f->have; hv; hv &= hv - 1) {
+		int k = __builtin_ctzll(hv);
+
+		any |= m->any_by_cls[k];
+		first |= m->first_by_cls[k];
+	}
+	return cand & (any | ~m->any_dets) & (first | ~m->first_dets);
+}
+
+/* Takes the lowest set bit of *c: its index, or 64 when none is left. */
+static size_t next_bit(uint64_t *c)
+{
+	size_t d;
+
+	if (!*c)
+		return 64;
+	d = (size_t)__builtin_ctzll(*c);
+	*c &= *c - 1;
+	return d;
+}
+
 /* The lead detector's value is the whole cell: another text-scope detector
  * can then only add a hit that starts at offset 0 and covers the cell too,
  * since any other value of it lies inside the lead's and the profile drops
@@ -433,19 +518,22 @@ static bool run_at_start(struct lt_matcher *m, size_t d, size_t lead,
 }
 
 size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
-			  const uint16_t *dets, size_t ndets, int lead,
+			  const uint8_t *enabled, int lead,
 			  struct lt_hit *hits, size_t cap)
 {
 	size_t ndet = m->ndet, nh = 0;
 	bool whole = false;
 	struct features f;
+	uint64_t cand;
 
 	if (n == 0 || cap == 0 || ndet == 0 || n > UINT32_MAX)
 		return 0;
 	features(cell, n, &f);
 	if (f.t1 == f.t0)
 		return 0;
-	if (lead >= 0 && (size_t)lead < ndet && f.t0 == 0 && f.t1 == n) {
+	cand = candidates(m, &f, n);
+	if (lead >= 0 && (size_t)lead < ndet && (!enabled || enabled[lead]) &&
+	    f.t0 == 0 && f.t1 == n) {
 		if (prefilter(&m->pf[lead], &f, cell, n)) {
 			memset(&hits[0], 0, sizeof hits[0]);
 			hits[0].det = (uint16_t)lead;
@@ -458,11 +546,12 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	} else {
 		lead = -1;
 	}
-	for (size_t i = 0; i < ndets && nh < cap; i++) {
-		size_t d = dets[i];
+	/* in detector order: the candidates' bits, or every detector */
+	for (size_t d = m->wide ? 0 : next_bit(&cand); d < ndet && nh < cap;
+	     d = m->wide ? d + 1 : next_bit(&cand)) {
 		const struct lt_det_rt *rt;
 
-		if ((int)d == lead)
+		if ((int)d == lead || (enabled && !enabled[d]))
 			continue;
 		if (!prefilter(&m->pf[d], &f, cell, n))
 			continue;
@@ -483,10 +572,5 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
 		     const uint8_t *enabled, struct lt_hit *hits, size_t cap)
 {
-	size_t nd = 0;
-
-	for (size_t d = 0; d < m->ndet; d++)
-		if (!enabled || enabled[d])
-			m->all[nd++] = (uint16_t)d;
-	return lt_match_cell_lead(m, cell, n, m->all, nd, -1, hits, cap);
+	return lt_match_cell_lead(m, cell, n, enabled, -1, hits, cap);
 }

@@ -18,6 +18,7 @@
  * to 1 in 26), a real column q near 1, whatever r is; free text has a small
  * r and a high q.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,8 +67,6 @@ struct col {
 	uint64_t non_empty;
 	int8_t *hint;              /* per detector */
 	uint8_t *run;              /* per detector: run it on this column */
-	uint16_t *runlist;         /* the same as a list, in detector order */
-	size_t nrun;
 	uint8_t *inert;            /* per detector: its values never hide
 	                            * another detector's (header-led types
 	                            * without their header) */
@@ -85,6 +84,37 @@ struct lt_profile {
 	uint16_t *cat;             /* per detector: a category number (the
 	                            * same number = the same category) */
 };
+
+/* Canonical form for distinct counting: ASCII letters upper-cased, digits,
+ * '@' and '.', non-ASCII bytes; separators dropped.  So "S1234567d" and
+ * "s1234567D", "9123 4567" and "9123-4567" count once.  canon[c] is the
+ * byte kept for c, 0 for a dropped one. */
+static uint8_t canon[256];
+static pthread_once_t canon_once = PTHREAD_ONCE_INIT;
+
+static void canon_init(void)
+{
+	for (int c = 0; c < 256; c++) {
+		if (c >= 'a' && c <= 'z')
+			canon[c] = (uint8_t)(c - 32);
+		else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			 c == '@' || c == '.' || c >= 0x80)
+			canon[c] = (uint8_t)c;
+	}
+}
+
+static uint64_t value_hash(const char *v, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)v;
+	unsigned char buf[256];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n && k < sizeof buf; i++) {
+		buf[k] = canon[u[i]];
+		k += buf[k] != 0;
+	}
+	return lt_hash64(buf, k);
+}
 
 static void col_init(struct lt_profile *p, struct col *c, const char *name)
 {
@@ -110,11 +140,7 @@ static void col_init(struct lt_profile *p, struct col *c, const char *name)
 		c->inert[d] = led && c->hint[d] <= 0;
 		c->run[d] = !c->inert[d] || p->all;
 	}
-	c->runlist = lt_xcalloc(p->ndet ? p->ndet : 1, sizeof *c->runlist);
-	c->nrun = 0;
-	for (size_t d = 0; d < p->ndet; d++)
-		if (c->run[d])
-			c->runlist[c->nrun++] = (uint16_t)d;
+
 }
 
 static void add_col(struct lt_profile *p, const char *name)
@@ -132,6 +158,7 @@ struct lt_profile *lt_profile_new(const struct lt_packset *ps,
 {
 	struct lt_profile *p = lt_xcalloc(1, sizeof *p);
 
+	pthread_once(&canon_once, canon_init);
 	p->ps = ps;
 	p->all = all;
 	p->ndet = lt_packset_count(ps);
@@ -161,7 +188,6 @@ void lt_profile_free(struct lt_profile *p)
 		free(p->cols[i].memo);
 		free(p->cols[i].hint);
 		free(p->cols[i].run);
-		free(p->cols[i].runlist);
 		free(p->cols[i].inert);
 		free(p->cols[i].name);
 	}
@@ -169,25 +195,6 @@ void lt_profile_free(struct lt_profile *p)
 	free(p->hits);
 	free(p->cat);
 	free(p);
-}
-
-/* Canonical form for distinct counting: ASCII letters upper-cased, digits,
- * '@' and '.', non-ASCII bytes; separators dropped.  So "S1234567d" and
- * "s1234567D", "9123 4567" and "9123-4567" count once. */
-static uint64_t value_hash(const char *v, size_t n)
-{
-	char buf[256];
-	size_t k = 0;
-
-	for (size_t i = 0; i < n && k < sizeof buf; i++) {
-		unsigned char c = (unsigned char)v[i];
-		if (c >= 'a' && c <= 'z')
-			buf[k++] = (char)(c - 32);
-		else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			 c == '@' || c == '.' || c >= 0x80)
-			buf[k++] = (char)c;
-	}
-	return lt_hash64(buf, k);
 }
 
 static int is_blank(const char *s, size_t n)
@@ -298,8 +305,8 @@ static size_t match_memo(struct lt_profile *p, struct col *c,
 			slot = NULL;
 		}
 	}
-	nh = lt_match_cell_lead(m, cell, len, c->runlist, c->nrun, c->lead,
-				p->hits, p->ndet);
+	nh = lt_match_cell_lead(m, cell, len, c->run, c->lead, p->hits,
+				p->ndet);
 	drop_nested(p->hits, &nh, c->inert);
 	for (size_t h = 0; h < nh; h++)
 		if (p->hits[h].whole && p->hits[h].level >= LT_HIT_WEAK &&

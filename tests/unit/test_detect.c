@@ -1294,18 +1294,14 @@ static void test_match_lead_equivalent(void **state)
 	struct lt_matcher *m = lt_matcher_new(ps);
 	size_t ndet = lt_packset_count(ps), whole_leads = 0;
 	struct lt_hit full[64], led[64];
-	uint16_t all[64];
 	(void)state;
 
-	assert_true(ndet <= 64);
-	for (size_t d = 0; d < ndet; d++)
-		all[d] = (uint16_t)d;
 	for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++) {
 		size_t n = strlen(cells[c]);
 		size_t nf = lt_match_cell(m, cells[c], n, NULL, full, 64);
 
 		for (size_t lead = 0; lead < ndet; lead++) {
-			size_t nl = lt_match_cell_lead(m, cells[c], n, all, ndet,
+			size_t nl = lt_match_cell_lead(m, cells[c], n, NULL,
 						       (int)lead, led, 64);
 			bool lead_whole = false;
 
@@ -1399,6 +1395,51 @@ static void test_match_limit(void **state)
 	lt_matcher_free(m);
 	lt_packset_free(ps);
 	remove_file(tmpdir, "slow.yaml");
+	free(path);
+}
+
+/* More than 64 detectors: the matcher's prefilter tables cover 64, the
+ * rest run through the plain loop; every detector is still reached, in
+ * order, with its own prefilter. */
+static void test_match_many_detectors(void **state)
+{
+	char *text = lt_xstrdup(""), *more;
+	struct lt_packset *ps = NULL;
+	struct lt_matcher *m;
+	struct lt_err err;
+	struct lt_hit hit[4];
+	char *path;
+	(void)state;
+
+	for (int d = 0; d < 70; d++) {
+		more = lt_xasprintf("%s  - id: wide.d%d\n    category: other\n"
+				    "    pattern: 'q%dz\\d{%d}'\n"
+				    "    min_digit_run: %d\n",
+				    text, d, d, 1 + d % 3, 1 + d % 3);
+		free(text);
+		text = more;
+	}
+	more = lt_xasprintf("pack: wide\nversion: 1\ndetectors:\n%s", text);
+	free(text);
+	path = write_file(tmpdir, "wide.yaml", more);
+	free(more);
+	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), 0);
+	assert_int_equal(lt_packset_count(ps), 70);
+	m = lt_matcher_new(ps);
+	for (int d = 0; d < 70; d++) {
+		char cell[32];
+		int n = snprintf(cell, sizeof cell, "q%dz%.*s", d, 1 + d % 3, "999");
+
+		assert_int_equal(lt_match_cell(m, cell, (size_t)n, NULL, hit, 4), 1);
+		assert_int_equal(hit[0].det, d);
+		assert_int_equal(hit[0].len, n);
+		/* one digit short of the run: the prefilter, or the pattern,
+		 * turns it down */
+		assert_int_equal(lt_match_cell(m, cell, (size_t)n - 1, NULL, hit, 4), 0);
+	}
+	lt_matcher_free(m);
+	lt_packset_free(ps);
+	remove_file(tmpdir, "wide.yaml");
 	free(path);
 }
 
@@ -1607,6 +1648,7 @@ int main(void)
 		cmocka_unit_test(test_match_cell),
 		cmocka_unit_test(test_match_all_detectors),
 		cmocka_unit_test(test_match_lead_equivalent),
+		cmocka_unit_test(test_match_many_detectors),
 		cmocka_unit_test(test_match_long_cell),
 		cmocka_unit_test(test_match_limit),
 		cmocka_unit_test(test_header_hints),
