@@ -124,6 +124,9 @@ struct lt_hit {
 struct lt_matcher;
 struct lt_matcher *lt_matcher_new(const struct lt_packset *ps);
 void lt_matcher_free(struct lt_matcher *m);
+/* How many pattern runs gave up at PCRE2's match, depth or JIT stack limit
+ * (a pathological pattern in a user's pack): such a run counts as no match. */
+uint64_t lt_matcher_limits(const struct lt_matcher *m);
 /* Runs the detectors enabled[det] != 0 (all when enabled is NULL) over one
  * UTF-8 cell; a cheap prefilter skips detectors that cannot apply.  Writes
  * at most one hit per detector into hits; returns how many. */

@@ -38,6 +38,7 @@ struct lt_matcher {
 	pcre2_jit_stack *jit;         /* per thread, as PCRE2 requires */
 	size_t ndet;
 	const struct lt_det_rt **rt;  /* per detector, cached off the packset */
+	uint64_t limits;              /* runs stopped by a match/depth limit */
 	uint8_t *jitted;              /* per detector: JIT code exists, so
 	                               * pcre2_jit_match (no per-call checks) */
 	uint8_t *jitted_anch;         /* the same for the anchored twin */
@@ -403,8 +404,12 @@ static bool run_detector(struct lt_matcher *m, const struct lt_det_rt *rt,
 					      PCRE2_NO_UTF_CHECK, m->md, m->mctx)
 			    : pcre2_match(re, (PCRE2_SPTR)cell, end, start,
 					  PCRE2_NO_UTF_CHECK, m->md, m->mctx);
-		if (rc < 0) /* no (further) match, or a limit was hit */
+		if (rc < 0) { /* no (further) match, or a limit was hit */
+			m->limits += rc == PCRE2_ERROR_MATCHLIMIT ||
+				     rc == PCRE2_ERROR_DEPTHLIMIT ||
+				     rc == PCRE2_ERROR_JIT_STACKLIMIT;
 			break;
+		}
 		o0 = ov[0];
 		o1 = ov[1];
 		if (o1 < o0) /* \K games: not a value */
@@ -567,6 +572,11 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 		}
 	}
 	return nh;
+}
+
+uint64_t lt_matcher_limits(const struct lt_matcher *m)
+{
+	return m->limits;
 }
 
 size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,

@@ -1375,7 +1375,6 @@ static void test_match_limit(void **state)
 	struct lt_matcher *m;
 	struct lt_err err;
 	struct lt_hit hit;
-	clock_t t0;
 	char *path;
 	(void)state;
 
@@ -1385,10 +1384,11 @@ static void test_match_limit(void **state)
 			  "    pattern: '(?:a|aa)+c'\n");
 	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), 0);
 	m = lt_matcher_new(ps);
-	t0 = clock();
+	assert_int_equal(lt_matcher_limits(m), 0);
+	/* unbounded, this cell costs ~7 s of CPU at -O2: the limit stops it
+	 * (a behaviour the matcher reports, not a timing) */
 	assert_int_equal(lt_match_cell(m, cell, strlen(cell), NULL, &hit, 1), 0);
-	/* unbounded, this cell costs ~7 s of CPU at -O2; bounded, milliseconds */
-	assert_true((double)(clock() - t0) / CLOCKS_PER_SEC < 2.0);
+	assert_true(lt_matcher_limits(m) >= 1);
 	/* the same matcher still works afterwards */
 	assert_int_equal(lt_match_cell(m, "aac", 3, NULL, &hit, 1), 1);
 	assert_int_equal(hit.len, 3);
