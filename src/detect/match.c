@@ -137,14 +137,13 @@ struct pf {
 	uint64_t req;         /* classes the cell must all have */
 	uint64_t any;         /* the cell must have one of these (0: no test) */
 	uint64_t first_cls;   /* text scope: a match's first byte is of one of
-	                       * these classes (0: unknown) */
-	uint64_t first[4];    /* bytes a match can start with (if first_known) */
+	                       * these classes (0: unknown); the bytes
+	                       * themselves are in the detector's rt->first */
 	uint32_t min_len;
 	uint32_t max_len;     /* cell scope only; 0 = unbounded */
 	uint32_t min_digits;
 	uint32_t min_run;     /* longest run of digits at least */
 	uint8_t cell_scope;
-	uint8_t first_known;
 };
 
 /* Features of one cell, computed once for all detectors. */
@@ -200,13 +199,8 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 			if (rt->require[c >> 3] & (1u << (c & 7)))
 				pf->req |= byte_cls[c];
 		pf->any = classes_of(rt->require_any, 16);
-		if (rt->first_known) {
-			pf->first_known = 1;
-			for (int c = 0; c < 256; c++)
-				if (rt->first[c >> 3] & (1u << (c & 7)))
-					pf->first[c >> 6] |= (uint64_t)1 << (c & 63);
+		if (rt->first_known)
 			pf->first_cls = classes_of(rt->first, 32);
-		}
 		pf->min_len = rt->min_len;
 		pf->max_len = rt->max_len;
 		pf->min_digits = rt->min_digits;
@@ -245,7 +239,7 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 			}
 			if (pf->any)
 				m->any_dets |= bit;
-			if (!pf->cell_scope && pf->first_known && pf->first_cls)
+			if (!pf->cell_scope && pf->first_cls)
 				m->first_dets |= bit;
 		}
 		m->jitted[d] = m->jit &&
@@ -331,14 +325,17 @@ static void features(const char *s, size_t n, struct features *f)
 	}
 }
 
-static bool in_first(const struct pf *p, unsigned char c)
+/* Whether a match of the detector can start with byte c (true when PCRE2
+ * could not tell). */
+static bool in_first(const struct lt_det_rt *rt, unsigned char c)
 {
-	return (p->first[c >> 6] >> (c & 63)) & 1;
+	return !rt->first_known || (rt->first[c >> 3] >> (c & 7) & 1);
 }
 
-static bool prefilter(const struct pf *p, const struct features *f,
-		      const char *s, size_t n)
+static bool prefilter(const struct lt_matcher *m, size_t d,
+		      const struct features *f, const char *s, size_t n)
 {
+	const struct pf *p = &m->pf[d];
 	/* cell scope: the value is the trimmed cell; text scope: a pattern
 	 * may take in the quotes or blanks that trimming drops */
 	size_t len = p->cell_scope ? f->t1 - f->t0 : n;
@@ -351,13 +348,11 @@ static bool prefilter(const struct pf *p, const struct features *f,
 		return false;
 	if (p->any && !(p->any & f->have))
 		return false;
-	if (!p->first_known)
-		return true;
 	/* A cell-scope match starts at the trimmed start; a text-scope one
 	 * anywhere, so the cell must hold a byte it can start with. */
 	if (p->cell_scope)
-		return in_first(p, (unsigned char)s[f->t0]);
-	return (p->first_cls & f->have) != 0;
+		return in_first(m->rt[d], (unsigned char)s[f->t0]);
+	return !p->first_cls || (p->first_cls & f->have);
 }
 
 static uint8_t level_of(enum lt_valid v)
@@ -500,7 +495,7 @@ static bool run_at_start(struct lt_matcher *m, size_t d, size_t lead,
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
 	int rc;
 
-	if (m->pf[d].first_known && !in_first(&m->pf[d], (unsigned char)cell[0]))
+	if (!in_first(rt, (unsigned char)cell[0]))
 		return false;
 	/* The lead's first match was its whole-cell value (a later match
 	 * cannot start at 0), so the same pattern matches the same span. */
@@ -539,7 +534,7 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	cand = candidates(m, &f, n);
 	if (lead >= 0 && (size_t)lead < ndet && (!enabled || enabled[lead]) &&
 	    f.t0 == 0 && f.t1 == n) {
-		if (prefilter(&m->pf[lead], &f, cell, n)) {
+		if (prefilter(m, (size_t)lead, &f, cell, n)) {
 			memset(&hits[0], 0, sizeof hits[0]);
 			hits[0].det = (uint16_t)lead;
 			if (run_detector(m, m->rt[lead], m->jitted[lead], cell, n,
@@ -558,7 +553,7 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 
 		if ((int)d == lead || (enabled && !enabled[d]))
 			continue;
-		if (!prefilter(&m->pf[d], &f, cell, n))
+		if (!prefilter(m, d, &f, cell, n))
 			continue;
 		rt = m->rt[d];
 		memset(&hits[nh], 0, sizeof hits[nh]);
