@@ -152,6 +152,12 @@ struct lt_strlist {
 	char **v;  /* owned strings */
 	size_t n;
 };
+void lt_strlist_push(struct lt_strlist *l, const char *s);   /* a copy of s */
+void lt_strlist_copy(struct lt_strlist *dst, const struct lt_strlist *src);
+void lt_strlist_free(struct lt_strlist *l);                  /* leaves it empty */
+/* True when k[0..n) is one of l's strings (exact bytes); l sorted by
+ * strcmp (hold keys are). */
+bool lt_strlist_has(const struct lt_strlist *l, const char *k, size_t n);
 
 /* What a rule or hold governs.  Every field given must hold; within a field
  * any pattern may.  Patterns are fnmatch(3) globs without flags ('*' also
@@ -288,7 +294,5 @@ const struct lt_rule *lt_policy_match(const struct lt_policy *p,
 /* True when hold h applies to the source (c->source, c->table; the other
  * fields are ignored). */
 bool lt_hold_applies(const struct lt_hold *h, const struct lt_match_ctx *c);
-/* True when key k[0..n) is one of the hold's keys (exact bytes). */
-bool lt_hold_has(const struct lt_hold *h, const char *k, size_t n);
 
 #endif

@@ -35,21 +35,6 @@ static size_t rule_index(const struct lt_policy *pol, const struct lt_rule *r)
 	return (size_t)(r - pol->rules);
 }
 
-static void strlist_push(struct lt_strlist *l, const char *s)
-{
-	l->v = lt_xreallocarray(l->v, l->n + 1, sizeof *l->v);
-	l->v[l->n++] = lt_xstrdup(s);
-}
-
-static void strlist_copy(struct lt_strlist *dst, const struct lt_strlist *src)
-{
-	size_t i;
-
-	memset(dst, 0, sizeof *dst);
-	for (i = 0; i < src->n; i++)
-		strlist_push(dst, src->v[i]);
-}
-
 static void fmt_day(lt_ms t, const struct lt_tz *tz, char out[11])
 {
 	int64_t s = (t >= 0 ? t / 1000 : (t - 999) / 1000);
@@ -246,7 +231,7 @@ static void file_cond(struct file_job *j, const struct lt_rule *rule,
 			if (k < 0)
 				continue;
 			c->age_column_indexes[c->age_columns.n] = k;
-			strlist_push(&c->age_columns, rule->age_columns.v[i]);
+			lt_strlist_push(&c->age_columns, rule->age_columns.v[i]);
 		}
 	} else {
 		c->ref = lt_xcalloc(1, sizeof *c->ref);
@@ -276,7 +261,7 @@ static void new_action(struct file_job *j, struct lt_plan_action *a,
 			a->holds[i].id = lt_xstrdup(j->holds[i].id);
 			a->holds[i].column = lt_xstrdup(j->holds[i].column);
 			a->holds[i].column_index = j->holds[i].column_index;
-			strlist_copy(&a->holds[i].keys, &j->holds[i].keys);
+			lt_strlist_copy(&a->holds[i].keys, &j->holds[i].keys);
 		}
 	}
 }
@@ -322,7 +307,7 @@ static int file_header(struct file_job *j, const struct lt_field *f, size_t n)
 		j->holds[j->n_holds].id = lt_xstrdup(h->id);
 		j->holds[j->n_holds].column = lt_xstrdup(h->column);
 		j->holds[j->n_holds].column_index = col;
-		strlist_copy(&j->holds[j->n_holds].keys, &h->keys);
+		lt_strlist_copy(&j->holds[j->n_holds].keys, &h->keys);
 		j->n_holds++;
 	}
 	for (i = 0; i < j->n_gov; i++)
@@ -350,7 +335,7 @@ static int file_header(struct file_job *j, const struct lt_field *f, size_t n)
 
 		new_action(j, a, LT_ACT_DELETE_ROWS);
 		for (k = 0; k < n_del; k++) {
-			strlist_push(&a->rules, del[k]->id);
+			lt_strlist_push(&a->rules, del[k]->id);
 			if (del[k]->retain.n == 0)
 				every = true;
 		}

@@ -47,21 +47,10 @@ int lt_plan_parse_time(const char *s, lt_ms *out)
 
 /* ---- freeing ---------------------------------------------------------------------- */
 
-static void strlist_free(struct lt_strlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
 void lt_plan_cond_clear(struct lt_plan_cond *c)
 {
 	free(c->rule);
-	strlist_free(&c->age_columns);
+	lt_strlist_free(&c->age_columns);
 	free(c->age_column_indexes);
 	if (c->ref) {
 		lt_plan_ref_release(c->ref);
@@ -73,23 +62,13 @@ void lt_plan_cond_clear(struct lt_plan_cond *c)
 	memset(c, 0, sizeof *c);
 }
 
-static void strlist_copy(struct lt_strlist *dst, const struct lt_strlist *src)
-{
-	size_t i;
-
-	dst->v = lt_xcalloc(src->n + 1, sizeof *dst->v);
-	for (i = 0; i < src->n; i++)
-		dst->v[i] = lt_xstrdup(src->v[i]);
-	dst->n = src->n;
-}
-
 void lt_plan_cond_copy(struct lt_plan_cond *dst, const struct lt_plan_cond *src)
 {
 	size_t i;
 
 	*dst = *src;
 	dst->rule = lt_xstrdup(src->rule);
-	strlist_copy(&dst->age_columns, &src->age_columns);
+	lt_strlist_copy(&dst->age_columns, &src->age_columns);
 	dst->age_column_indexes = lt_xcalloc(src->age_columns.n + 1,
 					     sizeof *dst->age_column_indexes);
 	for (i = 0; i < src->age_columns.n; i++)
@@ -115,14 +94,14 @@ void lt_plan_action_clear(struct lt_plan_action *a)
 	free(a->table);
 	free(a->column);
 	free(a->rule);
-	strlist_free(&a->rules);
+	lt_strlist_free(&a->rules);
 	for (i = 0; i < a->n_conds; i++)
 		lt_plan_cond_clear(&a->conds[i]);
 	free(a->conds);
 	for (i = 0; i < a->n_holds; i++) {
 		free(a->holds[i].id);
 		free(a->holds[i].column);
-		strlist_free(&a->holds[i].keys);
+		lt_strlist_free(&a->holds[i].keys);
 	}
 	free(a->holds);
 	free(a->where);
@@ -521,13 +500,12 @@ static void get_strlist(struct rd *r, json_t *o, const char *k,
 		bad(r, "'%s' is not an array", k);
 		return;
 	}
-	out->v = lt_xcalloc(json_array_size(a) + 1, sizeof *out->v);
 	json_array_foreach(a, i, v) {
 		if (!json_is_string(v)) {
 			bad(r, "'%s' holds a non-string", k);
 			return;
 		}
-		out->v[out->n++] = lt_xstrdup(json_string_value(v));
+		lt_strlist_push(out, json_string_value(v));
 	}
 }
 

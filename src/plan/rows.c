@@ -487,26 +487,6 @@ int lt_plan_check_header(const struct lt_plan_action *a,
 	return 0;
 }
 
-static bool keys_have(const struct lt_strlist *keys, const char *k, size_t n)
-{
-	size_t lo = 0, hi = keys->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2, vn = strlen(keys->v[mid]);
-		int r = memcmp(keys->v[mid], k, vn < n ? vn : n);
-
-		if (r == 0)
-			r = vn < n ? -1 : vn > n ? 1 : 0;
-		if (r == 0)
-			return true;
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
 bool lt_plan_held(const struct lt_plan_action *a, const struct lt_field *f,
 		  size_t n)
 {
@@ -516,7 +496,7 @@ bool lt_plan_held(const struct lt_plan_action *a, const struct lt_field *f,
 		struct lt_field v = field(f, n, a->holds[i].column_index);
 
 		lt_plan_trim(&v.p, &v.n);
-		if (v.n && keys_have(&a->holds[i].keys, v.p, v.n))
+		if (v.n && lt_strlist_has(&a->holds[i].keys, v.p, v.n))
 			return true;
 	}
 	return false;

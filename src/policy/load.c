@@ -296,23 +296,6 @@ static int pick_key(struct ld *l, yaml_node_pair_t *pair,
 	((size_t)((seq)->data.sequence.items.top -                         \
 		  (seq)->data.sequence.items.start))
 
-static void push(struct lt_strlist *l, const char *s)
-{
-	l->v = lt_xreallocarray(l->v, l->n + 1, sizeof *l->v);
-	l->v[l->n++] = lt_xstrdup(s);
-}
-
-static void strlist_free(struct lt_strlist *l)
-{
-	size_t i;
-
-	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	l->v = NULL;
-	l->n = 0;
-}
-
 static bool id_ok(const char *s)
 {
 	size_t i;
@@ -476,7 +459,7 @@ static bool parse_match(struct ld *l, yaml_node_t *map, bool hold,
 			const char *s = want_str(l, v, match_keys[f]);
 
 			if (s && check_pattern(l, v, s, f))
-				push(list, s);
+				lt_strlist_push(list, s);
 			else
 				ok = false;
 			continue;
@@ -498,7 +481,7 @@ static bool parse_match(struct ld *l, yaml_node_t *map, bool hold,
 			const char *s = want_str(l, n, match_keys[f]);
 
 			if (s && check_pattern(l, n, s, f))
-				push(list, s);
+				lt_strlist_push(list, s);
 			else
 				ok = false;
 		}
@@ -701,7 +684,7 @@ static void parse_age_from(struct ld *l, yaml_node_t *v, struct lt_rule *r)
 		const char *s = want_str(l, v, "age_from");
 
 		if (s) {
-			push(&r->age_columns, s);
+			lt_strlist_push(&r->age_columns, s);
 			r->age_from = LT_AGE_FROM_COLUMNS;
 		}
 		return;
@@ -716,7 +699,7 @@ static void parse_age_from(struct ld *l, yaml_node_t *v, struct lt_rule *r)
 			const char *s = want_str(l, node(l, *it), "a column in age_from");
 
 			if (s)
-				push(&r->age_columns, s);
+				lt_strlist_push(&r->age_columns, s);
 		}
 		r->age_from = LT_AGE_FROM_COLUMNS;
 		return;
@@ -1004,7 +987,7 @@ static void read_keys(struct ld *l, yaml_node_t *at, const char *shown,
 		if (p == q || *p == '#')
 			continue;
 		*q = '\0';
-		push(&h->keys, p);
+		lt_strlist_push(&h->keys, p);
 	}
 	free(buf);
 	sort_unique(&h->keys);
@@ -1047,7 +1030,7 @@ static void parse_where(struct ld *l, yaml_node_t *map, struct lt_hold *h)
 			}
 			FOR_ITEMS(vn[k], it)
 				if ((s = want_str(l, node(l, *it), "a key in in")))
-					push(&h->keys, s);
+					lt_strlist_push(&h->keys, s);
 			sort_unique(&h->keys);
 			break;
 		}
@@ -1220,12 +1203,12 @@ static void parse_top(struct ld *l, yaml_node_t *root)
 static void rule_release(struct lt_rule *r)
 {
 	free(r->id);
-	strlist_free(&r->match.types);
-	strlist_free(&r->match.categories);
-	strlist_free(&r->match.sources);
-	strlist_free(&r->match.tables);
-	strlist_free(&r->match.columns);
-	strlist_free(&r->age_columns);
+	lt_strlist_free(&r->match.types);
+	lt_strlist_free(&r->match.categories);
+	lt_strlist_free(&r->match.sources);
+	lt_strlist_free(&r->match.tables);
+	lt_strlist_free(&r->match.columns);
+	lt_strlist_free(&r->age_columns);
 	free(r->ref_table);
 	free(r->ref_file);
 	free(r->ref_column);
@@ -1235,14 +1218,14 @@ static void rule_release(struct lt_rule *r)
 static void hold_release(struct lt_hold *h)
 {
 	free(h->id);
-	strlist_free(&h->match.types);
-	strlist_free(&h->match.categories);
-	strlist_free(&h->match.sources);
-	strlist_free(&h->match.tables);
-	strlist_free(&h->match.columns);
+	lt_strlist_free(&h->match.types);
+	lt_strlist_free(&h->match.categories);
+	lt_strlist_free(&h->match.sources);
+	lt_strlist_free(&h->match.tables);
+	lt_strlist_free(&h->match.columns);
 	free(h->column);
 	free(h->in_file);
-	strlist_free(&h->keys);
+	lt_strlist_free(&h->keys);
 }
 
 void lt_policy_free(struct lt_policy *p)

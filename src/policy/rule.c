@@ -104,25 +104,3 @@ bool lt_hold_applies(const struct lt_hold *h, const struct lt_match_ctx *c)
 
 	return lt_match_test(&h->match, &only);
 }
-
-bool lt_hold_has(const struct lt_hold *h, const char *k, size_t n)
-{
-	size_t lo = 0, hi = h->keys.n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const char *v = h->keys.v[mid];
-		size_t vn = strlen(v);
-		int r = memcmp(v, k, vn < n ? vn : n);
-
-		if (r == 0)
-			r = vn < n ? -1 : vn > n ? 1 : 0;
-		if (r == 0)
-			return true;
-		if (r < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}

@@ -210,15 +210,15 @@ static void test_load_good(void **state)
 	assert_int_equal(p->holds[0].keys.n, 2);
 	assert_string_equal(p->holds[0].keys.v[0], "C100001");
 	assert_string_equal(p->holds[0].keys.v[1], "C100002");
-	assert_true(lt_hold_has(&p->holds[0], "C100002", 7));
-	assert_false(lt_hold_has(&p->holds[0], "C10000", 6));
-	assert_false(lt_hold_has(&p->holds[0], "C1000021", 8));
-	assert_false(lt_hold_has(&p->holds[0], "# customers in dispute 2026-114", 31));
+	assert_true(lt_strlist_has(&p->holds[0].keys, "C100002", 7));
+	assert_false(lt_strlist_has(&p->holds[0].keys, "C10000", 6));
+	assert_false(lt_strlist_has(&p->holds[0].keys, "C1000021", 8));
+	assert_false(lt_strlist_has(&p->holds[0].keys, "# customers in dispute 2026-114", 31));
 	assert_int_equal(p->holds[1].keys.n, 2);
 	assert_null(p->holds[1].in_file);
-	assert_true(lt_hold_has(&p->holds[1], "42", 2));
-	assert_true(lt_hold_has(&p->holds[1], "C-7", 3));
-	assert_false(lt_hold_has(&p->holds[1], "4", 1));
+	assert_true(lt_strlist_has(&p->holds[1].keys, "42", 2));
+	assert_true(lt_strlist_has(&p->holds[1].keys, "C-7", 3));
+	assert_false(lt_strlist_has(&p->holds[1].keys, "4", 1));
 
 	lt_policy_free(p);
 }
