@@ -467,6 +467,20 @@ static void record(struct lt_apply_result *r, const struct target *t)
 	}
 }
 
+/* Renames t's temporary into place and records what it holds. */
+static int commit_output(struct lt_apply_result *r, struct target *t,
+			 struct lt_err *err)
+{
+	struct lt_afile *af = t->af;
+
+	t->af = NULL;
+	if (lt_afile_commit(af, err) < 0)
+		return LT_EXIT_SOURCE;
+	record(r, t);
+	r->n_outputs++;
+	return 0;
+}
+
 static json_t *jtime(lt_ms t)
 {
 	char b[40];
@@ -668,31 +682,12 @@ static int do_files(const struct lt_apply_opts *o, struct lt_apply_result *r,
 		}
 		if ((rc = pass(p, &t[i], key, lt_afile_fp(t[i].af), err)) != 0)
 			goto out;
-		if (!hold) {
-			struct lt_afile *af = t[i].af;
-
-			t[i].af = NULL;
-			if (lt_afile_commit(af, err) < 0) {
-				rc = LT_EXIT_SOURCE;
-				goto out;
-			}
-			record(r, &t[i]);
-			r->n_outputs++;
-		}
+		if (!hold && (rc = commit_output(r, &t[i], err)) != 0)
+			goto out;
 	}
-	if (hold) {
-		for (i = 0; i < nt; i++) {
-			struct lt_afile *af = t[i].af;
-
-			t[i].af = NULL;
-			if (lt_afile_commit(af, err) < 0) {
-				rc = LT_EXIT_SOURCE;
-				goto out;
-			}
-			record(r, &t[i]);
-			r->n_outputs++;
-		}
-	}
+	for (i = 0; hold && i < nt; i++)
+		if ((rc = commit_output(r, &t[i], err)) != 0)
+			goto out;
 	rc = files_receipt(o, r, t, nt, err);
 out:
 	for (i = 0; i < nt; i++) {
