@@ -607,14 +607,8 @@ violations:
 
 		if (j->vrows[i] == 0)
 			continue;
-		j->viol = lt_xreallocarray(j->viol, j->n_viol + 1, sizeof *j->viol);
-		v = &j->viol[j->n_viol++];
-		memset(v, 0, sizeof *v);
-		v->rule = lt_xstrdup(j->gov[i].rule->id);
-		v->source = lt_xstrdup(j->src->name);
-		v->column = lt_xstrdup(j->gov[i].column);
-		v->type = lt_xstrdup(j->gov[i].type);
-		v->rows = j->vrows[i];
+		v = lt_plan_push_violation(&j->viol, &j->n_viol, j->src->name,
+					   &j->gov[i], j->vrows[i]);
 		if (j->vhas[i])
 			fmt_day(j->voldest[i], j->plan->tz, v->oldest);
 	}

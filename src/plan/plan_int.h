@@ -108,7 +108,14 @@ void lt_plan_pick(const struct lt_policy *pol, const struct plan_gov *gov,
  * as they are, fixed offsets as POSIX strings ("<+08:00>-08:00"). */
 char *lt_plan_pg_timezone(const char *zone);
 
-/* Pushes a refusal / unreadable / violation onto a growable array. */
+/* Pushes a violation of governed entry g (rows over the limit) onto a
+ * growable array; returns it, its oldest date still to fill. */
+struct lt_plan_violation *lt_plan_push_violation(struct lt_plan_violation **v,
+						 size_t *n, const char *source,
+						 const struct plan_gov *g,
+						 uint64_t rows);
+
+/* Pushes a refusal onto a growable array (one per source, column, rule). */
 void lt_plan_push_refusal(struct lt_plan_refusal **v, size_t *n,
 			  const char *source, const char *column,
 			  const char *rule, const char *fmt, ...)

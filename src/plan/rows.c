@@ -51,6 +51,24 @@ bool lt_plan_name_eq(const char *p, size_t n, const char *name)
 	return true;
 }
 
+struct lt_plan_violation *lt_plan_push_violation(struct lt_plan_violation **v,
+						 size_t *n, const char *source,
+						 const struct plan_gov *g,
+						 uint64_t rows)
+{
+	struct lt_plan_violation *x;
+
+	*v = lt_xreallocarray(*v, *n + 1, sizeof **v);
+	x = &(*v)[(*n)++];
+	memset(x, 0, sizeof *x);
+	x->rule = lt_xstrdup(g->rule->id);
+	x->source = lt_xstrdup(source);
+	x->column = lt_xstrdup(g->column);
+	x->type = lt_xstrdup(g->type);
+	x->rows = rows;
+	return x;
+}
+
 void lt_plan_push_refusal(struct lt_plan_refusal **v, size_t *n,
 			  const char *source, const char *column,
 			  const char *rule, const char *fmt, ...)

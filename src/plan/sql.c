@@ -1081,14 +1081,8 @@ count:
 		if (rows) {
 			struct lt_plan_violation *v;
 
-			j->viol = lt_xreallocarray(j->viol, j->n_viol + 1, sizeof *j->viol);
-			v = &j->viol[j->n_viol++];
-			memset(v, 0, sizeof *v);
-			v->rule = lt_xstrdup(j->gov[i].rule->id);
-			v->source = lt_xstrdup(j->src->name);
-			v->column = lt_xstrdup(j->gov[i].column);
-			v->type = lt_xstrdup(j->gov[i].type);
-			v->rows = rows;
+			v = lt_plan_push_violation(&j->viol, &j->n_viol,
+						   j->src->name, &j->gov[i], rows);
 			snprintf(v->oldest, sizeof v->oldest, "%s", old);
 		}
 	}
