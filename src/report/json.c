@@ -112,8 +112,8 @@ int lt_report_json(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 	json_t *root = json_object(), *sources = json_array(), *errors = json_array();
 	json_t *summary = json_object(), *by_type = json_object(),
 	       *by_cat = json_object();
+	struct lt_summary sum;
 	char ts[32];
-	size_t ncols = 0, nsrc_pd = 0, nerr = 0;
 	int rc = 0;
 
 	json_object_set_new(root, "report", json_string("lethe.inventory"));
@@ -129,41 +129,24 @@ int lt_report_json(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 			json_object_set_new(e, "source", json_string(r->src->name));
 			json_object_set_new(e, "error", json_string(r->error));
 			json_array_append_new(errors, e);
-			nerr++;
 		}
-		size_t ncols_before = ncols;
-		for (size_t c = 0; c < r->n_columns; c++) {
-			const struct lt_column *col = &r->columns[c];
-			int counted = 0;
-
-			for (size_t k = 0; k < col->n_findings; k++) {
-				const struct lt_finding *f = &col->findings[k];
-				const struct lt_detector_info *di;
-				json_t *v;
-
-				if (f->confidence < LT_CONF_MEDIUM)
-					continue;
-				counted = 1;
-				di = lt_packset_info(inv->ps, f->det);
-				v = json_object_get(by_type, di->id);
-				json_object_set_new(by_type, di->id,
-						    json_integer(v ? json_integer_value(v) + 1 : 1));
-				v = json_object_get(by_cat, di->category);
-				json_object_set_new(by_cat, di->category,
-						    json_integer(v ? json_integer_value(v) + 1 : 1));
-			}
-			ncols += (size_t)counted;
-		}
-		if (ncols > ncols_before)
-			nsrc_pd++;
 	}
 	json_object_set_new(root, "sources", sources);
 	json_object_set_new(summary, "sources", json_integer((json_int_t)inv->n));
+	lt_summary_make(inv, &sum);
+	for (size_t t = 0; t < sum.n_type; t++)
+		json_object_set_new(by_type, sum.by_type[t].key,
+				    json_integer((json_int_t)sum.by_type[t].n));
+	for (size_t t = 0; t < sum.n_category; t++)
+		json_object_set_new(by_cat, sum.by_category[t].key,
+				    json_integer((json_int_t)sum.by_category[t].n));
 	json_object_set_new(summary, "sources_with_personal_data",
-			    json_integer((json_int_t)nsrc_pd));
-	json_object_set_new(summary, "sources_with_errors", json_integer((json_int_t)nerr));
+			    json_integer((json_int_t)sum.sources_pd));
+	json_object_set_new(summary, "sources_with_errors",
+			    json_integer((json_int_t)sum.errors));
 	json_object_set_new(summary, "columns_with_personal_data",
-			    json_integer((json_int_t)ncols));
+			    json_integer((json_int_t)sum.columns_pd));
+	lt_summary_release(&sum);
 	json_object_set_new(summary, "by_type", by_type);
 	json_object_set_new(summary, "by_category", by_cat);
 	json_object_set_new(root, "summary", summary);

@@ -75,15 +75,10 @@ static const char *conf_color(enum lt_confidence c)
 	}
 }
 
-struct tally {
-	const char *cat;
-	size_t n;
-};
-
 int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 {
-	struct tally cats[32];
-	size_t ncats = 0, nsrc_pd = 0, ncols = 0, nerr = 0, nskip = 0, name_w = 6;
+	struct lt_summary sum;
+	size_t name_w = 6;
 
 	for (size_t i = 0; i < inv->n; i++)
 		for (size_t c = 0; c < inv->results[i].n_columns; c++) {
@@ -99,13 +94,11 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 		fputc(' ', fp);
 		if (r->status == LT_STATUS_SKIPPED) {
 			fprintf(fp, "skipped: %s\n", r->error);
-			nskip++;
 			continue;
 		}
 		if (r->status == LT_STATUS_ERROR) {
 			fprintf(fp, "%serror: %s%s\n", inv->color ? "\033[1;31m" : "",
 				r->error, inv->color ? "\033[0m" : "");
-			nerr++;
 		}
 		if (r->status == LT_STATUS_OK || r->rows_scanned) {
 			if (r->status == LT_STATUS_ERROR)
@@ -132,10 +125,8 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 		if (r->ragged_rows)
 			fprintf(fp, "  warning: %s rows with a different number of fields than the header\n",
 				lt_fmt_count(r->ragged_rows, a, sizeof a));
-		size_t ncols_before = ncols;
 		for (size_t c = 0; c < r->n_columns; c++) {
 			const struct lt_column *col = &r->columns[c];
-			int counted = 0;
 
 			for (size_t k = 0; k < col->n_findings; k++) {
 				const struct lt_finding *f = &col->findings[k];
@@ -165,40 +156,30 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 				if (f->n_samples)
 					fprintf(fp, " %s", f->samples[0]);
 				fputc('\n', fp);
-				if (f->confidence >= LT_CONF_MEDIUM) {
-					size_t t;
-					counted = 1;
-					for (t = 0; t < ncats; t++)
-						if (!strcmp(cats[t].cat, di->category))
-							break;
-					if (t == ncats && ncats < 32)
-						cats[ncats++] = (struct tally){ di->category, 0 };
-					if (t < ncats)
-						cats[t].n++;
-				}
 			}
-			ncols += (size_t)counted;
 		}
-		if (ncols > ncols_before)
-			nsrc_pd++;
 	}
 	fputc('\n', fp);
-	if (nsrc_pd == 0) {
+	lt_summary_make(inv, &sum);
+	if (sum.sources_pd == 0) {
 		fprintf(fp, "%zu source%s scanned, no personal data found.\n",
 			inv->n, inv->n == 1 ? "" : "s");
 	} else {
 		fprintf(fp, "%zu of %zu source%s with personal data, %zu column%s",
-			nsrc_pd, inv->n, inv->n == 1 ? "" : "s", ncols,
-			ncols == 1 ? "" : "s");
-		for (size_t t = 0; t < ncats; t++)
-			fprintf(fp, "%s %s %zu", t ? "," : ":", cats[t].cat, cats[t].n);
+			sum.sources_pd, inv->n, inv->n == 1 ? "" : "s",
+			sum.columns_pd, sum.columns_pd == 1 ? "" : "s");
+		for (size_t t = 0; t < sum.n_category; t++)
+			fprintf(fp, "%s %s %zu", t ? "," : ":",
+				sum.by_category[t].key, sum.by_category[t].n);
 		fputs(".\n", fp);
 	}
-	if (nskip)
-		fprintf(fp, "%zu source%s skipped.\n", nskip, nskip == 1 ? "" : "s");
-	if (nerr)
-		fprintf(fp, "%zu source%s could not be read (exit 3).\n", nerr,
-			nerr == 1 ? "" : "s");
+	if (sum.skipped)
+		fprintf(fp, "%zu source%s skipped.\n", sum.skipped,
+			sum.skipped == 1 ? "" : "s");
+	if (sum.errors)
+		fprintf(fp, "%zu source%s could not be read (exit 3).\n",
+			sum.errors, sum.errors == 1 ? "" : "s");
+	lt_summary_release(&sum);
 	if (ferror(fp))
 		return lt_err_set(err, LT_E_IO, NULL, 0, "cannot write report: %s",
 				  strerror(errno));
