@@ -71,32 +71,6 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Prints s padded with blanks to width display columns (East Asian wide
- * characters count 2). */
-static void pad(const char *s, size_t width)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t w = 0;
-
-	while (*p) {
-		unsigned cp = *p;
-		size_t k = *p < 0x80 ? 1 : *p >= 0xF0 ? 4 : *p >= 0xE0 ? 3 : 2, i;
-
-		for (i = 1; i < k && p[i] && (p[i] & 0xC0) == 0x80; i++)
-			cp = (cp << 6) | (p[i] & 0x3Fu);
-		if (k == 3 && i == 3)
-			cp &= 0xFFFF;
-		w += (k == 3 && i == 3 &&
-		      ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-		       (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-		       (cp >= 0xFF00 && cp <= 0xFF60))) || (k == 4 && i == 4) ? 2 : 1;
-		p += i;
-	}
-	fputs(s, stdout);
-	for (; w < width; w++)
-		putchar(' ');
-}
-
 static void print_summary(const struct lt_apply_opts *o,
 			  const struct lt_apply_result *r)
 {
@@ -110,7 +84,7 @@ static void print_summary(const struct lt_apply_opts *o,
 		if (x->kind != LT_PLAN_FILE || !y->done)
 			continue;
 		printf("action %-3zu %-11s ", x->id, lt_action_name(x->action));
-		pad(x->column ? x->column : "(rows)", 20);
+		lt_pad(stdout, x->column ? x->column : "(rows)", 20);
 		printf(" %9s rows %9s cells -> %s\n",
 		       lt_fmt_count(y->rows, a, sizeof a),
 		       lt_fmt_count(y->cells, b, sizeof b), y->output);

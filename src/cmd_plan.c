@@ -97,28 +97,6 @@ static const struct option long_opts[] = {
 
 /* Columns a terminal gives s: one per character, two for the wide ones
  * (Hangul, CJK, fullwidth forms). */
-static size_t disp_width(const char *s)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t w = 0;
-
-	while (*u) {
-		uint32_t cp = *u;
-		int n = *u < 0x80 ? 1 : *u >= 0xF0 ? 4 : *u >= 0xE0 ? 3 : *u >= 0xC0 ? 2 : 1;
-
-		for (int i = 1; i < n; i++)
-			cp = (cp << 6) | (u[i] & 0x3F);
-		if (n == 3)
-			cp &= 0xFFFF;
-		w += (n >= 3 && ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) ||
-				 (cp >= 0xAC00 && cp <= 0xD7A3) || (cp >= 0xF900 && cp <= 0xFAFF) ||
-				 (cp >= 0xFF00 && cp <= 0xFF60))) ? 2 : 1;
-		for (int i = 0; i < n && *u; i++)
-			u++;
-	}
-	return w;
-}
-
 /* A table of text cells, printed with every column padded to its widest
  * cell (the last one not padded). */
 #define MAXC 8
@@ -135,7 +113,7 @@ static void table_add(struct table *t, const char *const *cells)
 		size_t w;
 
 		t->rows[t->n][c] = lt_xstrdup(cells[c] ? cells[c] : "");
-		w = disp_width(t->rows[t->n][c]);
+		w = lt_display_width(t->rows[t->n][c]);
 		if (w > t->w[c])
 			t->w[c] = w;
 	}
@@ -155,7 +133,7 @@ static void table_print(FILE *fp, struct table *t)
 			for (size_t k = c + 1; k < t->ncol; k++)
 				more = more || t->rows[r][k][0];
 			if (more)
-				for (size_t k = disp_width(s); k < t->w[c] + 2; k++)
+				for (size_t k = lt_display_width(s); k < t->w[c] + 2; k++)
 					fputc(' ', fp);
 			free(t->rows[r][c]);
 		}

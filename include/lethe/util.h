@@ -104,5 +104,10 @@ char *lt_name_escape(const char *s);
 char *lt_fmt_count(uint64_t n, char *buf, size_t cap);
 /* UTC time as "2026-11-22T10:00:00Z". */
 char *lt_fmt_time(int64_t epoch, char *buf, size_t cap);
+/* Terminal columns of UTF-8 text: East Asian wide characters (Hangul, CJK,
+ * full-width forms) and 4-byte characters count 2, a stray byte 1. */
+size_t lt_display_width(const char *s);
+/* Prints s, then blanks up to width display columns. */
+void lt_pad(FILE *fp, const char *s, size_t width);
 
 #endif

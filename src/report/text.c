@@ -12,47 +12,6 @@
 
 #define SRC_W 46
 
-/* Display width of UTF-8 text: East Asian wide characters count 2. */
-static size_t dwidth(const char *s)
-{
-	size_t w = 0;
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		if (*p < 0x80) {
-			w++;
-			p++;
-		} else if (*p < 0xE0) {
-			w++;
-			p += 2;
-		} else if (*p < 0xF0) {
-			unsigned cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) |
-				      (p[2] & 0x3Fu);
-			w += (cp >= 0x1100 && cp <= 0x115F) ||
-			     (cp >= 0x2E80 && cp <= 0xA4CF) ||
-			     (cp >= 0xAC00 && cp <= 0xD7A3) ||
-			     (cp >= 0xF900 && cp <= 0xFAFF) ||
-			     (cp >= 0xFF00 && cp <= 0xFF60) ? 2 : 1;
-			p += 3;
-		} else {
-			w += 2;
-			p += 4;
-		}
-		for (; *p && (*p & 0xC0) == 0x80; p++)
-			; /* stray continuation bytes */
-	}
-	return w;
-}
-
-static void pad(FILE *fp, const char *s, size_t width)
-{
-	size_t w = dwidth(s);
-
-	fputs(s, fp);
-	for (; w < width; w++)
-		fputc(' ', fp);
-}
-
 /* "~51,000": two significant figures, as an estimate should be shown. */
 static char *approx(uint64_t n, char *buf, size_t cap)
 {
@@ -82,7 +41,7 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 
 	for (size_t i = 0; i < inv->n; i++)
 		for (size_t c = 0; c < inv->results[i].n_columns; c++) {
-			size_t w = dwidth(inv->results[i].columns[c].name);
+			size_t w = lt_display_width(inv->results[i].columns[c].name);
 			if (w > name_w)
 				name_w = w < 28 ? w : 28;
 		}
@@ -90,7 +49,7 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 		const struct lt_source_result *r = &inv->results[i];
 		char a[40], b[40], line[128];
 
-		pad(fp, r->src->name, SRC_W);
+		lt_pad(fp, r->src->name, SRC_W);
 		fputc(' ', fp);
 		if (r->status == LT_STATUS_SKIPPED) {
 			fprintf(fp, "skipped: %s\n", r->error);
@@ -102,7 +61,7 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 		}
 		if (r->status == LT_STATUS_OK || r->rows_scanned) {
 			if (r->status == LT_STATUS_ERROR)
-				pad(fp, "", SRC_W + 1);
+				lt_pad(fp, "", SRC_W + 1);
 			if (r->sampled && r->rows_estimated > 0)
 				snprintf(line, sizeof line, "%s of %s rows (sampled)",
 					 lt_fmt_count(r->rows_scanned, a, sizeof a),
@@ -134,13 +93,13 @@ int lt_report_text(FILE *fp, const struct lt_inventory *inv, struct lt_err *err)
 				char frac[96], pct[16], dist[64];
 
 				fputs("  ", fp);
-				pad(fp, k == 0 ? col->name : "", name_w);
+				lt_pad(fp, k == 0 ? col->name : "", name_w);
 				fputs("  ", fp);
-				pad(fp, di->id, 15);
+				lt_pad(fp, di->id, 15);
 				fputc(' ', fp);
 				if (inv->color)
 					fputs(conf_color(f->confidence), fp);
-				pad(fp, lt_confidence_name(f->confidence), 7);
+				lt_pad(fp, lt_confidence_name(f->confidence), 7);
 				if (inv->color)
 					fputs("\033[0m", fp);
 				snprintf(frac, sizeof frac, "%s/%s",

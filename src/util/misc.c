@@ -1,6 +1,6 @@
 /*
  * misc.c - small formatting helpers for reports: escaped names, counts with
- * thousands separators, UTC timestamps.
+ * thousands separators, UTC timestamps, display widths.
  */
 #include <stdio.h>
 #include <string.h>
@@ -92,4 +92,39 @@ char *lt_fmt_time(int64_t epoch, char *buf, size_t cap)
 	gmtime_r(&t, &tm);
 	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	return buf;
+}
+
+size_t lt_display_width(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), w = 0;
+
+	while (n) {
+		int k = lt_utf8_seq(p, n);
+		unsigned cp;
+
+		if (k <= 0)
+			k = 1;   /* a stray byte: one column */
+		if (k == 3) {
+			cp = ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) |
+			     (p[2] & 0x3Fu);
+			w += (cp >= 0x1100 && cp <= 0x115F) ||
+			     (cp >= 0x2E80 && cp <= 0xA4CF) ||
+			     (cp >= 0xAC00 && cp <= 0xD7A3) ||
+			     (cp >= 0xF900 && cp <= 0xFAFF) ||
+			     (cp >= 0xFF00 && cp <= 0xFF60) ? 2 : 1;
+		} else {
+			w += k == 4 ? 2 : 1;
+		}
+		p += k;
+		n -= (size_t)k;
+	}
+	return w;
+}
+
+void lt_pad(FILE *fp, const char *s, size_t width)
+{
+	fputs(s, fp);
+	for (size_t w = lt_display_width(s); w < width; w++)
+		fputc(' ', fp);
 }

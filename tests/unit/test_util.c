@@ -126,6 +126,32 @@ static void test_name_escape(void **state)
 	free(s);
 }
 
+/* Display widths for padded report columns: wide scripts count 2, and
+ * broken UTF-8 never reads past the end. */
+static void test_display_width(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t w;
+	} t[] = {
+		{ "", 0 }, { "nric", 4 }, { "\xea\xb9\x80\xeb\xaf\xbc\xec\xa4\x80", 6 },
+		{ "\xe5\xa7\x93\xe5\x90\x8d", 4 }, { "\xef\xbd\x86", 2 },
+		{ "caf\xc3\xa9", 4 }, { "\xf0\x9f\x98\x80", 2 },
+		{ "a\xff" "b", 3 }, { "ab\xea\xb9", 4 },
+	};
+	char buf[64];
+	FILE *fp;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+		assert_int_equal(lt_display_width(t[i].s), t[i].w);
+	fp = fmemopen(buf, sizeof buf, "w");
+	assert_non_null(fp);
+	lt_pad(fp, "\xea\xb9\x80x", 5);   /* width 3, two blanks */
+	fclose(fp);
+	assert_string_equal(buf, "\xea\xb9\x80x  ");
+}
+
 static void test_utf8_seq(void **state)
 {
 	static const struct {
@@ -233,6 +259,7 @@ int main(void)
 		cmocka_unit_test(test_name_escape),
 		cmocka_unit_test(test_utf8_seq),
 		cmocka_unit_test(test_fmt_count),
+		cmocka_unit_test(test_display_width),
 		cmocka_unit_test(test_afile_commit_and_abort),
 		cmocka_unit_test(test_pool_runs_each_job_once),
 	};
