@@ -132,6 +132,40 @@ int cmd_load_packs(const char *flag, const char *const *only, size_t n_only,
 	return 0;
 }
 
+int cmd_expand_sources(const char *cmd, char *const *argv, int argc,
+		       const struct cmd_source_args *a,
+		       struct lt_source_list *out)
+{
+	struct lt_err err;
+	char msg[1200];
+
+	if (lt_sources_expand((const char *const *)argv, (size_t)argc, &a->so,
+			      out, &err) < 0) {
+		fprintf(stderr, "lethe: %s\ntry 'lethe help %s'\n",
+			lt_err_format(&err, msg, sizeof msg), cmd);
+		return LT_EXIT_USAGE;
+	}
+	return 0;
+}
+
+size_t cmd_warn_results(const struct lt_source_result *r, size_t n)
+{
+	size_t errors = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].status == LT_STATUS_ERROR) {
+			fprintf(stderr, "lethe: %s: %s\n", r[i].src->name,
+				r[i].error);
+			errors++;
+		} else if (r[i].encoding_errors && !cmd_quiet) {
+			fprintf(stderr, "lethe: warning: %s: %llu invalid bytes "
+				"replaced\n", r[i].src->name,
+				(unsigned long long)r[i].encoding_errors);
+		}
+	}
+	return errors;
+}
+
 struct lt_type_ref *cmd_type_refs(const struct lt_packset *ps, size_t *n)
 {
 	struct lt_type_ref *t;

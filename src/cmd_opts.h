@@ -69,6 +69,16 @@ int cmd_load_packs(const char *flag, const char *const *only, size_t n_only,
  * ps; free the array). */
 struct lt_type_ref *cmd_type_refs(const struct lt_packset *ps, size_t *n);
 
+/* Expands the SOURCE arguments argv[0..argc) for cmd, printing a usage
+ * error.  Returns 0, or LT_EXIT_USAGE. */
+int cmd_expand_sources(const char *cmd, char *const *argv, int argc,
+		       const struct cmd_source_args *a,
+		       struct lt_source_list *out);
+
+/* Prints each source's error and, unless -q, its replaced-bytes warning.
+ * Returns how many sources failed. */
+size_t cmd_warn_results(const struct lt_source_result *r, size_t n);
+
 /* Parses a non-negative decimal number.  -1 when s is not one. */
 int cmd_parse_u64(const char *s, uint64_t *out);
 

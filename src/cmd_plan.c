@@ -371,13 +371,9 @@ int cmd_plan(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (lt_sources_expand((const char *const *)argv + optind,
-			      (size_t)(argc - optind), &a.so, &sources, &err) < 0) {
-		fprintf(stderr, "lethe: %s\ntry 'lethe help plan'\n",
-			lt_err_format(&err, msg, sizeof msg));
-		rc = LT_EXIT_USAGE;
+	if ((rc = cmd_expand_sources("plan", argv + optind, argc - optind, &a,
+				     &sources)) != 0)
 		goto out;
-	}
 	if (row_log_path && !(row_log = fopen(row_log_path, "w"))) {
 		fprintf(stderr, "lethe: %s: cannot write the row log\n", row_log_path);
 		rc = LT_EXIT_USAGE;
@@ -391,15 +387,7 @@ int cmd_plan(int argc, char **argv)
 	lt_scan_all(ps, &sources, &o, 10000, a.jobs, results, NULL);
 	if (a.progress && isatty(STDERR_FILENO))
 		fprintf(stderr, "\033[K");
-	for (size_t i = 0; i < sources.n; i++) {
-		if (results[i].status == LT_STATUS_ERROR)
-			fprintf(stderr, "lethe: %s: %s\n", sources.items[i].name,
-				results[i].error);
-		else if (results[i].encoding_errors && !cmd_quiet)
-			fprintf(stderr, "lethe: warning: %s: %llu invalid bytes replaced\n",
-				sources.items[i].name,
-				(unsigned long long)results[i].encoding_errors);
-	}
+	cmd_warn_results(results, sources.n);
 
 	sql_path = sql_path_of(output);
 	{

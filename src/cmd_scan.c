@@ -182,13 +182,9 @@ int cmd_scan(int argc, char **argv)
 
 	if ((rc = cmd_load_packs(a.packs, NULL, 0, &ps)) != 0)
 		goto out;
-	if (lt_sources_expand((const char *const *)argv + optind,
-			      (size_t)(argc - optind), &a.so, &sources, &err) < 0) {
-		fprintf(stderr, "lethe: %s\ntry 'lethe help scan'\n",
-			lt_err_format(&err, msg, sizeof msg));
-		rc = LT_EXIT_USAGE;
+	if ((rc = cmd_expand_sources("scan", argv + optind, argc - optind, &a,
+				     &sources)) != 0)
 		goto out;
-	}
 
 	{
 		struct progress prog = { .total = sources.n };
@@ -211,16 +207,11 @@ int cmd_scan(int argc, char **argv)
 			pthread_join(ptid, NULL);
 		}
 
+		if (cmd_warn_results(results, sources.n))
+			rc = LT_EXIT_SOURCE;
 		for (size_t i = 0; i < sources.n; i++) {
 			const struct lt_source_result *r = &results[i];
 
-			if (r->status == LT_STATUS_ERROR) {
-				fprintf(stderr, "lethe: %s: %s\n", r->src->name, r->error);
-				rc = LT_EXIT_SOURCE;
-			} else if (r->encoding_errors && !cmd_quiet) {
-				fprintf(stderr, "lethe: warning: %s: %llu invalid bytes replaced\n",
-					r->src->name, (unsigned long long)r->encoding_errors);
-			}
 			if (fail_on != LT_CONF_NONE && rc == LT_EXIT_OK)
 				for (size_t k = 0; k < r->n_columns; k++)
 					for (size_t f = 0; f < r->columns[k].n_findings; f++)
