@@ -8,30 +8,21 @@ usage: gen_bench.py OUT.csv [SIZE_MB]
 import random
 import sys
 
-W = [2, 7, 6, 5, 4, 3, 2]
-ST = "JZIHGFEDCBA"
-FG = "XWUTRQPNMLK"
-MT = "XWUTRQPNJLK"
+import os
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+from checkdigits import luhn_check_digit, nric_letter  # noqa: E402
 
 
 def nric(r):
     p = r.choice("STFGM")
-    d = [r.randrange(10) for _ in range(7)]
-    s = sum(a * b for a, b in zip(d, W)) + {"T": 4, "G": 4, "M": 3}.get(p, 0)
-    t = ST if p in "ST" else (FG if p in "FG" else MT)
-    return p + "".join(map(str, d)) + t[s % 11]
+    d = "".join(str(r.randrange(10)) for _ in range(7))
+    return p + d + nric_letter(p, d)
 
 
 def luhn_complete(prefix, length, r):
-    digits = [int(c) for c in prefix] + [r.randrange(10) for _ in range(length - len(prefix) - 1)]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return "".join(map(str, digits)) + str((10 - total % 10) % 10)
+    payload = prefix + "".join(str(r.randrange(10)) for _ in range(length - len(prefix) - 1))
+    return payload + str(luhn_check_digit(payload))
 
 
 FIRST = ["Tan", "Lim", "Lee", "Ng", "Ong", "Wong", "Goh", "Chua", "Chan", "Koh", "Teo", "Ang", "Yeo", "Tay", "Ho"]

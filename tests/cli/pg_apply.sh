@@ -46,24 +46,18 @@ export PGPASSFILE=$T/pgpass
 W=$T/w
 mkdir -p "$W"
 python3 - "$T/load.sql" "$T/b.sql" "$T/c.sql" <<'PYEOF'
-import random, sys
+import os, random, sys
+sys.path.insert(0, os.path.join(os.environ["LT_TOP"], "tools"))
+from checkdigits import luhn_complete, nric_letter
 rnd = random.Random(20261123)
 
 def nric():
     p = rnd.choice("ST")
-    d = [rnd.randrange(10) for _ in range(7)]
-    s = sum(w * x for w, x in zip((2, 7, 6, 5, 4, 3, 2), d)) + (4 if p == "T" else 0)
-    return p + "".join(map(str, d)) + "JZIHGFEDCBA"[s % 11]
+    d = "".join(str(rnd.randrange(10)) for _ in range(7))
+    return p + d + nric_letter(p, d)
 
 def luhn():
-    d = [4] + [rnd.randrange(10) for _ in range(14)]
-    tot = 0
-    for i, x in enumerate(reversed(d)):
-        if i % 2 == 0:
-            x *= 2
-            x = x - 9 if x > 9 else x
-        tot += x
-    return "".join(map(str, d)) + str((10 - tot % 10) % 10)
+    return luhn_complete("4" + "".join(str(rnd.randrange(10)) for _ in range(14)))
 
 def mob():
     return "9" + "".join(str(rnd.randrange(10)) for _ in range(7))

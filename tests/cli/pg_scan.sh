@@ -33,7 +33,9 @@ URI_BADPW="postgresql://lethe_scan:Wr0ngPw%21zz@/$DB?host=$HOSTQ&port=$PGPORT"
 
 # ---- data ------------------------------------------------------------------
 python3 - "$T/load.sql" "$T/pg_idents.txt" <<'PYEOF'
-import random, sys
+import os, random, sys
+sys.path.insert(0, os.path.join(os.environ["LT_TOP"], "tools"))
+from checkdigits import luhn_complete, nric_letter, rrn_check
 rnd = random.Random(20261122)
 IDS = set()  # every raw identifier generated: none may appear in any output
 def kept(f):
@@ -46,13 +48,8 @@ def kept(f):
 @kept
 def nric():
     p = rnd.choice("STFGM")
-    d = [rnd.randrange(10) for _ in range(7)]
-    s = sum(w * x for w, x in zip((2, 7, 6, 5, 4, 3, 2), d))
-    s += 4 if p in "TG" else 3 if p == "M" else 0
-    r = s % 11
-    t = {"S": "JZIHGFEDCBA", "T": "JZIHGFEDCBA", "F": "XWUTRQPNMLK",
-         "G": "XWUTRQPNMLK", "M": "XWUTRQPNJLK"}[p]
-    return p + "".join(map(str, d)) + t[r]
+    d = "".join(str(rnd.randrange(10)) for _ in range(7))
+    return p + d + nric_letter(p, d)
 
 @kept
 def rrn():
@@ -61,19 +58,11 @@ def rrn():
     d = "%02d%02d%02d%d%02d%03d" % (y % 100, rnd.randrange(1, 13),
                                    rnd.randrange(1, 29), g,
                                    rnd.randrange(0, 96), rnd.randrange(1000))
-    s = sum(w * int(x) for w, x in zip((2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5), d))
-    return d[:6] + "-" + d[6:] + str((11 - s % 11) % 10)
+    return d[:6] + "-" + d[6:] + str(rrn_check(d))
 
 @kept
 def luhn():
-    d = [4] + [rnd.randrange(10) for _ in range(14)]
-    tot = 0
-    for i, x in enumerate(reversed(d)):
-        if i % 2 == 0:
-            x *= 2
-            x = x - 9 if x > 9 else x
-        tot += x
-    return "".join(map(str, d)) + str((10 - tot % 10) % 10)
+    return luhn_complete("4" + "".join(str(rnd.randrange(10)) for _ in range(14)))
 
 def sgmob():
     return "9" + "".join(str(rnd.randrange(10)) for _ in range(7))
