@@ -4,6 +4,7 @@
 #   make demo   deps + build + scan the bundled fixtures
 #   make test   deps + build + every test, then again under ASan+UBSan
 #   make bench  throughput benchmark (prints figures; not a test)
+#   make bench-compare REV=COMMIT  that commit's lethe against this one
 #   make install PREFIX=/usr/local
 
 PREFIX   ?= /usr/local
@@ -35,7 +36,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/rel/tests/%)
 UNIT_ASAN:= $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps demo test test-quick unit cli bench accuracy install clean
+.PHONY: all deps demo test test-quick unit cli bench bench-compare accuracy install clean
 
 all: lethe
 
@@ -93,6 +94,11 @@ bench: deps
 	@$(MAKE) --no-print-directory lethe $(BENCH_BIN)
 	@sh bench/bench.sh
 	@sh bench/pg_bench.sh
+
+# The lethe of an older commit against this tree's, timed alternately on
+# the same export: make bench-compare REV=COMMIT.
+bench-compare: deps lethe
+	@sh bench/compare.sh "$(REV)"
 
 # Column-level precision and recall on a generated, labelled corpus of
 # 32,000 rows in every format and encoding (tools/gen_corpus.py).

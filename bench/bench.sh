@@ -5,24 +5,9 @@
 #   BENCH_MB=1024 (size of the export), BENCH_DIR=bench/data, BENCH_RUNS=2
 set -eu
 cd "$(dirname "$0")/.."
-MB=${BENCH_MB:-1024}
-DIR=${BENCH_DIR:-bench/data}
 RUNS=${BENCH_RUNS:-2}
 CPUS=$(nproc)
-mkdir -p "$DIR"
-# the generator's hash in the name: a changed generator makes new data
-GEN=$(md5sum bench/gen_bench.py | cut -c1-8)
-CSV="$DIR/customers-${MB}MB-$GEN.csv"
-GZ="$CSV.gz"
-if [ ! -s "$CSV" ]; then
-	echo "generating $CSV ..." >&2
-	python3 bench/gen_bench.py "$CSV.tmp" "$MB" && mv "$CSV.tmp" "$CSV"
-fi
-if [ ! -s "$GZ" ]; then
-	echo "compressing $GZ ..." >&2
-	gzip -c "$CSV" > "$GZ.tmp" && mv "$GZ.tmp" "$GZ"
-fi
-BYTES=$(stat -c %s "$CSV")
+. bench/data.sh   # CSV, GZ, BYTES: the export, made once
 cat "$CSV" > /dev/null; cat "$GZ" > /dev/null   # warm the page cache
 
 # The four detector regexes, in ripgrep's syntax (no look-behind): NRIC,

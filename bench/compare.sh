@@ -1,0 +1,50 @@
+#!/bin/sh
+# make bench-compare REV=COMMIT: lethe built from COMMIT against lethe built
+# from this tree, on make bench's export, the two timed alternately (best of
+# BENCH_RUNS).  On a shared machine, figures of different runs do not
+# compare; these do.  A benchmark, not a test.
+#   REV (required), BENCH_MB=1024, BENCH_DIR=bench/data, BENCH_RUNS=2
+set -eu
+cd "$(dirname "$0")/.."
+REV=${REV:-${1:-}}
+if [ -z "$REV" ]; then
+	echo "usage: make bench-compare REV=COMMIT" >&2
+	exit 2
+fi
+RUNS=${BENCH_RUNS:-2}
+CPUS=$(nproc)
+. bench/data.sh
+cat "$CSV" > /dev/null; cat "$GZ" > /dev/null   # warm the page cache
+
+WT=$(mktemp -d)
+trap 'git worktree remove --force "$WT" 2>/dev/null || rm -rf "$WT"' EXIT
+git worktree add --detach -f "$WT" "$REV" > /dev/null 2>&1
+echo "building $REV ..." >&2
+make -C "$WT" --no-print-directory lethe > /dev/null
+OLD="$WT/lethe"     # finds its own packs beside it ($WT/patterns)
+NEW=./lethe
+
+# secs BIN ARGS...: wall seconds of one scan
+secs() {
+	b=$1; shift
+	/usr/bin/time -f "%e" -o "$DIR/.ctime" "$b" scan -q -f json "$@" > /dev/null
+	cat "$DIR/.ctime"
+}
+
+echo "lethe $REV against this tree: $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB export; $CPUS cores; best of $RUNS, run alternately"
+printf '%-22s %10s %10s %10s %10s %8s\n' "what" "before s" "after s" "before" "after" "speed-up"
+for cfg in "-j1 plain" "-j$CPUS plain" "-j1 gzip" "-j$CPUS gzip"; do
+	set -- $cfg
+	f=$CSV; [ "$2" = gzip ] && f=$GZ
+	bo=""; bn=""; i=0
+	while [ $i -lt "$RUNS" ]; do
+		o=$(secs "$OLD" "$1" "$f"); n=$(secs "$NEW" "$1" "$f")
+		if [ -z "$bo" ] || awk "BEGIN{exit !($o < $bo)}"; then bo=$o; fi
+		if [ -z "$bn" ] || awk "BEGIN{exit !($n < $bn)}"; then bn=$n; fi
+		i=$((i + 1))
+	done
+	awk -v w="$cfg" -v o="$bo" -v n="$bn" -v b="$BYTES" 'BEGIN{
+	  if (o < 0.001) o = 0.001; if (n < 0.001) n = 0.001;
+	  printf "%-22s %10.2f %10.2f %6.0f MB/s %6.0f MB/s %7.2fx\n", w, o, n,
+	         b/1048576/o, b/1048576/n, o/n }'
+done
