@@ -2,8 +2,12 @@
  * afile.c - atomic output files: every report, plan and redacted copy is
  * written to a temporary beside its destination, fsynced, then renamed.
  * Temporaries still open are removed at exit and on SIGINT/SIGTERM/SIGHUP.
+ * A destination that exists and is not a regular file (/dev/null, a FIFO,
+ * a terminal) is written in place: renaming over it would replace the
+ * device or pipe with a file.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -18,6 +22,7 @@
 
 struct lt_afile {
 	char *path;   /* destination, or NULL for stdout */
+	bool direct;  /* path is a device or pipe, written in place */
 	char *tmp;    /* temporary path */
 	FILE *fp;
 	int slot;     /* index in live[], -1 when none */
@@ -88,6 +93,7 @@ static void live_del(int slot)
 int lt_afile_open(const char *path, struct lt_afile **out, struct lt_err *err)
 {
 	struct lt_afile *af = lt_xcalloc(1, sizeof *af);
+	struct stat st;
 	int fd;
 
 	af->slot = -1;
@@ -97,6 +103,21 @@ int lt_afile_open(const char *path, struct lt_afile **out, struct lt_err *err)
 		return 0;
 	}
 	af->path = lt_xstrdup(path);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		lt_err_set(err, LT_E_IO, path, 0, "cannot write output: %s",
+			   strerror(EISDIR));
+		goto fail;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		af->direct = true;
+		if (!(af->fp = fopen(path, "w"))) {
+			lt_err_set(err, LT_E_IO, path, 0, "cannot open output: %s",
+				   strerror(errno));
+			goto fail;
+		}
+		*out = af;
+		return 0;
+	}
 	af->tmp = lt_xasprintf("%s.lethe-tmp.XXXXXX", path);
 	fd = mkstemp(af->tmp);
 	if (fd < 0) {
@@ -150,6 +171,16 @@ int lt_afile_commit(struct lt_afile *af, struct lt_err *err)
 		afile_free(af);
 		return rc;
 	}
+	if (af->direct) {
+		if (fflush(af->fp) != 0 || ferror(af->fp))
+			rc = lt_err_set(err, LT_E_IO, af->path, 0,
+					"write failed: %s", strerror(errno));
+		if (fclose(af->fp) != 0 && !rc)
+			rc = lt_err_set(err, LT_E_IO, af->path, 0,
+					"close failed: %s", strerror(errno));
+		afile_free(af);
+		return rc;
+	}
 	if (fflush(af->fp) != 0 || ferror(af->fp) || fsync(fileno(af->fp)) != 0) {
 		rc = lt_err_set(err, LT_E_IO, af->path, 0, "write failed: %s",
 				strerror(errno));
@@ -172,7 +203,9 @@ void lt_afile_abort(struct lt_afile *af)
 {
 	if (!af)
 		return;
-	if (af->path) {
+	if (af->path && af->direct) {
+		fclose(af->fp);
+	} else if (af->path) {
 		fclose(af->fp);
 		unlink(af->tmp);
 		live_del(af->slot);

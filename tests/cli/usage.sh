@@ -36,6 +36,25 @@ expect_exit 2
 [ -z "$(ls -A "$T" | grep -v '^cap$')" ] || fail "files left in the output dir: $(ls -A "$T" | grep -v '^cap$' | tr '\n' ' ')"
 case_done "usage error with -o: exit 2, no output file, nothing left behind"
 
+# -o onto something that is not a regular file: written in place, never
+# renamed over (a FIFO here, as /dev/null would be)
+mkfifo "$T/pipe"
+cat "$T/pipe" >"$T/from_pipe" &
+reader=$!
+run o_fifo -- scan -f json -o "$T/pipe" fixtures/demo/customers.csv
+expect_exit 0
+wait "$reader"
+[ -p "$T/pipe" ] || fail "-o replaced the FIFO with a file"
+grep -q '"sources"' "$T/from_pipe" || fail "the report did not come through the FIFO"
+[ -z "$(ls -A "$T" | grep -v '^cap$\|^pipe$\|^from_pipe$')" ] || fail "files left beside the FIFO"
+case_done "-o onto a FIFO (or /dev/null): written in place, the FIFO stays one"
+
+run o_dir -- scan -f json -o "$T" fixtures/demo/customers.csv
+expect_exit 2
+expect_stderr_contains "Is a directory"
+expect_stdout_empty
+case_done "-o onto a directory: exit 2, says so"
+
 run prec21 -- scan --fail-on high --no-such-flag fixtures/demo
 expect_exit 2
 expect_stdout_empty
