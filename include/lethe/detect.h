@@ -127,6 +127,12 @@ void lt_matcher_free(struct lt_matcher *m);
 /* How many pattern runs gave up at PCRE2's match, depth or JIT stack limit
  * (a pathological pattern in a user's pack): such a run counts as no match. */
 uint64_t lt_matcher_limits(const struct lt_matcher *m);
+/* Whether the matcher reuses PCRE2's match offsets for cells of a shape it
+ * has seen (see match.c); on by default, off when the environment sets
+ * LETHE_SHAPE_CACHE=off.  Results are the same either way. */
+void lt_matcher_shape_cache(struct lt_matcher *m, bool on);
+/* Pattern runs answered from that cache so far. */
+uint64_t lt_matcher_shape_hits(const struct lt_matcher *m);
 /* Runs the detectors enabled[det] != 0 (all when enabled is NULL) over one
  * UTF-8 cell; a cheap prefilter skips detectors that cannot apply.  Writes
  * at most one hit per detector into hits; returns how many. */
@@ -166,9 +172,19 @@ struct lt_det_rt {
 	bool first_known;         /* first holds every byte a match can
 	                           * start with (PCRE2's start bitmap) */
 	uint8_t first[32];        /* bit b of first[b >> 3]: byte b */
+	bool shape_known;         /* shape holds the pattern's byte classes */
+	uint8_t shape[256];       /* byte -> class: bytes of one class are
+	                           * alike to the pattern (lt_shape_classes) */
 };
 /* The compiled detector det (< lt_packset_count).  Lives as long as ps. */
 const struct lt_det_rt *lt_packset_rt(const struct lt_packset *ps, size_t det);
+
+/* Splits the 256 byte values into classes (cls[byte]) that the pattern
+ * cannot tell apart: two subjects of one length whose bytes have the same
+ * classes at every offset match at the same offsets.  Returns 0 when the
+ * pattern uses syntax the analysis does not know (no classes then), else
+ * a positive number.  Conservative: it may split more than needed. */
+int lt_shape_classes(const char *pattern, uint8_t cls[256]);
 
 /* ---- column profiles ------------------------------------------------------ */
 enum lt_confidence { LT_CONF_NONE = 0, LT_CONF_LOW, LT_CONF_MEDIUM, LT_CONF_HIGH };

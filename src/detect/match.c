@@ -31,6 +31,38 @@
 #define TAB_DIG 64
 #define TAB_LEN 256
 
+/* PCRE2's answers by cell shape.  A pattern cannot tell apart the bytes
+ * of one of its classes (lt_shape_classes), so a cell whose bytes have the
+ * same classes as one seen before, offset by offset, matches at the same
+ * offsets: "2023-02-02T10:01:00Z" looks like every other timestamp to the
+ * card pattern, "user17@example.com" like every user<2 digits> address to
+ * the email one.  The cache keeps the match offsets (not the values:
+ * validators still judge each cell's own bytes) for short cells, per
+ * detector; a detector whose shapes rarely repeat (a phone pattern that
+ * tells digits apart) turns its cache off after a trial. */
+#define SHAPE_MAX 48        /* longer cells are not cached */
+#define SHAPE_SLOTS 256
+#define SHAPE_SPANS 4       /* matches kept per search; later ones are
+                             * searched for again */
+#define SHAPE_TRIAL 4096    /* lookups before judging the cache */
+
+struct shape_slot {
+	uint8_t len;        /* subject length; 0: empty slot */
+	uint8_t start;      /* where the first search starts */
+	uint8_t nspan;      /* matches kept, in the order the search met them */
+	uint8_t done;       /* the search found nothing after them */
+	uint8_t span[SHAPE_SPANS][2];
+	uint64_t cls[SHAPE_MAX / 8];   /* byte i's class in byte i % 8 of
+	                                * word i / 8; zero after len */
+};
+_Static_assert(SHAPE_MAX % 8 == 0, "shapes are whole words");
+
+struct shape_cache {
+	struct shape_slot *slot;   /* NULL until used, or when turned off */
+	uint32_t probes, found;
+	bool off;
+};
+
 struct lt_matcher {
 	const struct lt_packset *ps;  /* borrowed; outlives the matcher */
 	pcre2_match_data *md;         /* ovector for one match at a time */
@@ -57,6 +89,8 @@ struct lt_matcher {
 	uint64_t req_union, req_by_cls[64];    /* a missing class fails */
 	uint64_t any_dets, any_by_cls[64];     /* a present class satisfies */
 	uint64_t first_dets, first_by_cls[64];
+	struct shape_cache *shapes;   /* per detector: [0] search, [1] the
+	                               * anchored attempt of run_at_start */
 };
 
 /* Byte classes for the prefilter: each byte falls in one of 64 classes, and
@@ -168,6 +202,7 @@ static uint64_t classes_of(const uint8_t *set, int nbytes)
 struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 {
 	struct lt_matcher *m = lt_xcalloc(1, sizeof *m);
+	const char *e;
 
 	pthread_once(&cls_once, cls_init);
 	m->ps = ps;
@@ -187,6 +222,9 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 	m->jitted = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
 	m->jitted_anch = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
 	m->pf = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->pf);
+	m->shapes = lt_xcalloc(m->ndet ? 2 * m->ndet : 1, sizeof *m->shapes);
+	e = getenv("LETHE_SHAPE_CACHE");
+	lt_matcher_shape_cache(m, !(e && strcmp(e, "off") == 0));
 	m->wide = m->ndet > 64;
 	for (size_t d = 0; d < m->ndet; d++) {
 		const struct lt_det_rt *rt = lt_packset_rt(ps, d);
@@ -265,6 +303,9 @@ void lt_matcher_free(struct lt_matcher *m)
 	free(m->jitted);
 	free(m->jitted_anch);
 	free(m->pf);
+	for (size_t i = 0; m->shapes && i < 2 * m->ndet; i++)
+		free(m->shapes[i].slot);
+	free(m->shapes);
 	free(m);
 }
 
@@ -377,36 +418,127 @@ static bool inside_token(const char *s, size_t n, size_t o0, size_t o1)
 	return false;
 }
 
+static bool limit_rc(int rc)
+{
+	return rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	       rc == PCRE2_ERROR_JIT_STACKLIMIT;
+}
+
+/* The cache slot for the shape of cell[0..end) searched from start, with
+ * the shape written to key; *found when the slot holds that shape.  NULL
+ * when the shape is not cached (unknown classes, a long cell, the cache
+ * turned off). */
+static struct shape_slot *shape_find(struct shape_cache *sc,
+				     const struct lt_det_rt *rt,
+				     const char *cell, size_t end, size_t start,
+				     struct shape_slot *key, bool *found)
+{
+	const unsigned char *u = (const unsigned char *)cell;
+	struct shape_slot *slot;
+	uint64_t h = end;
+	size_t words;
+
+	*found = false;
+	if (sc->off || !rt->shape_known || end > SHAPE_MAX)
+		return NULL;
+	if (sc->probes == SHAPE_TRIAL && sc->found < SHAPE_TRIAL / 8) {
+		sc->off = true;   /* shapes rarely repeat for this pattern */
+		free(sc->slot);
+		sc->slot = NULL;
+		return NULL;
+	}
+	if (!sc->slot)
+		sc->slot = lt_xcalloc(SHAPE_SLOTS, sizeof *sc->slot);
+	/* the shape in whole words, zero-padded, built in registers (byte
+	 * stores read back as words would stall) and hashed as it goes */
+	words = (end + 7) / 8;
+	for (size_t w = 0; w < words; w++) {
+		size_t b = 8 * w, lim = end - b < 8 ? end - b : 8;
+		uint64_t x = 0;
+
+		for (size_t j = 0; j < lim; j++)
+			x |= (uint64_t)rt->shape[u[b + j]] << (8 * j);
+		key->cls[w] = x;
+		h = (h ^ x) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+	}
+	for (size_t w = words; w < SHAPE_MAX / 8; w++)
+		key->cls[w] = 0;
+	key->len = (uint8_t)end;
+	key->start = (uint8_t)start;
+	key->nspan = 0;
+	key->done = 0;
+	h = (h ^ start) * 0x94d049bb133111ebULL;
+	slot = &sc->slot[(h ^ (h >> 32)) & (SHAPE_SLOTS - 1)];
+	sc->probes += sc->probes < SHAPE_TRIAL;
+	if (slot->len != end || slot->start != start)
+		return slot;
+	for (size_t w = 0; w < words; w++)
+		if (slot->cls[w] != key->cls[w])
+			return slot;
+	sc->found++;
+	*found = true;
+	return slot;
+}
+
 /* Runs one detector over the cell; fills *hit and returns true when its
  * pattern matched at least once.  Keeps the best level, the first value
- * at that level, and stops at a valid one. */
-static bool run_detector(struct lt_matcher *m, const struct lt_det_rt *rt,
-			 bool jitted, const char *cell, size_t n,
-			 const struct features *f, struct lt_hit *hit)
+ * at that level, and stops at a valid one.  The matches come from the
+ * shape cache as far as it knows them, then from PCRE2. */
+static bool run_detector(struct lt_matcher *m, size_t d, const char *cell,
+			 size_t n, const struct features *f, struct lt_hit *hit)
 {
+	const struct lt_det_rt *rt = m->rt[d];
 	const pcre2_code *re = rt->re;
+	bool jitted = m->jitted[d];
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
 	/* Cell scope: the anchored pattern sees the trimmed span only. */
 	size_t end = rt->cell_scope ? f->t1 : n;
 	size_t start = rt->cell_scope ? f->t0 : 0;
 	uint8_t best = 0;
+	struct shape_slot rec;
+	bool found, recording, appending;
+	struct shape_slot *slot = shape_find(&m->shapes[2 * d], rt, cell, end,
+					     start, &rec, &found);
+	const struct shape_slot *from = found ? slot : NULL;
+	size_t k = 0;
 
+	recording = appending = slot && !found;
 	while (start < end) {
 		size_t o0, o1, vlen;
-		int rc;
 
-		rc = jitted ? pcre2_jit_match(re, (PCRE2_SPTR)cell, end, start,
-					      PCRE2_NO_UTF_CHECK, m->md, m->mctx)
-			    : pcre2_match(re, (PCRE2_SPTR)cell, end, start,
-					  PCRE2_NO_UTF_CHECK, m->md, m->mctx);
-		if (rc < 0) { /* no (further) match, or a limit was hit */
-			m->limits += rc == PCRE2_ERROR_MATCHLIMIT ||
-				     rc == PCRE2_ERROR_DEPTHLIMIT ||
-				     rc == PCRE2_ERROR_JIT_STACKLIMIT;
+		if (from && k < from->nspan) {
+			o0 = from->span[k][0];
+			o1 = from->span[k][1];
+			k++;
+		} else if (from && from->done) {
 			break;
+		} else {
+			int rc = jitted ? pcre2_jit_match(re, (PCRE2_SPTR)cell, end,
+							  start, PCRE2_NO_UTF_CHECK,
+							  m->md, m->mctx)
+					: pcre2_match(re, (PCRE2_SPTR)cell, end, start,
+						      PCRE2_NO_UTF_CHECK, m->md,
+						      m->mctx);
+
+			if (rc < 0) { /* no (further) match, or a limit */
+				if (limit_rc(rc)) {
+					m->limits++;
+					recording = false;
+				}
+				rec.done = appending;
+				break;
+			}
+			o0 = ov[0];
+			o1 = ov[1];
+			if (appending && rec.nspan < SHAPE_SPANS && o1 >= o0) {
+				rec.span[rec.nspan][0] = (uint8_t)o0;
+				rec.span[rec.nspan][1] = (uint8_t)o1;
+				rec.nspan++;
+			} else {
+				appending = false; /* later matches: searched again */
+			}
 		}
-		o0 = ov[0];
-		o1 = ov[1];
 		if (o1 < o0) /* \K games: not a value */
 			break;
 		vlen = o1 - o0;
@@ -436,6 +568,8 @@ static bool run_detector(struct lt_matcher *m, const struct lt_det_rt *rt,
 				start++;
 		}
 	}
+	if (recording)
+		*slot = rec;
 	if (!best)
 		return false;
 	hit->whole = hit->off == f->t0 && (size_t)hit->off + hit->len == f->t1;
@@ -500,12 +634,29 @@ static bool run_at_start(struct lt_matcher *m, size_t d, size_t lead,
 	/* The lead's first match was its whole-cell value (a later match
 	 * cannot start at 0), so the same pattern matches the same span. */
 	if (rt->same_re != m->rt[lead]->same_re) {
-		rc = m->jitted_anch[d]
-			     ? pcre2_jit_match(re, (PCRE2_SPTR)cell, n, 0,
-					       PCRE2_NO_UTF_CHECK, m->md, m->mctx)
-			     : pcre2_match(re, (PCRE2_SPTR)cell, n, 0,
-					   PCRE2_NO_UTF_CHECK, m->md, m->mctx);
-		if (rc < 0 || ov[0] != 0 || ov[1] != n)
+		struct shape_slot key;
+		bool found, whole;
+		struct shape_slot *slot = shape_find(&m->shapes[2 * d + 1], rt,
+						     cell, n, 0, &key, &found);
+
+		if (found) {
+			whole = slot->nspan == 1;
+		} else {
+			rc = m->jitted_anch[d]
+				     ? pcre2_jit_match(re, (PCRE2_SPTR)cell, n, 0,
+						       PCRE2_NO_UTF_CHECK, m->md,
+						       m->mctx)
+				     : pcre2_match(re, (PCRE2_SPTR)cell, n, 0,
+						   PCRE2_NO_UTF_CHECK, m->md,
+						   m->mctx);
+			whole = rc >= 0 && ov[0] == 0 && ov[1] == n;
+			if (slot && !limit_rc(rc)) {
+				key.nspan = whole;  /* the span is [0, n) */
+				key.done = 1;
+				*slot = key;
+			}
+		}
+		if (!whole)
 			return false;
 	}
 	if (n < rt->min_len || (rt->max_len && n > rt->max_len))
@@ -537,8 +688,8 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 		if (prefilter(m, (size_t)lead, &f, cell, n)) {
 			memset(&hits[0], 0, sizeof hits[0]);
 			hits[0].det = (uint16_t)lead;
-			if (run_detector(m, m->rt[lead], m->jitted[lead], cell, n,
-					 &f, &hits[0])) {
+			if (run_detector(m, (size_t)lead, cell, n, &f,
+					 &hits[0])) {
 				whole = hits[0].whole && hits[0].level >= LT_HIT_WEAK;
 				nh++;
 			}
@@ -561,8 +712,7 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 		if (whole && !rt->cell_scope) {
 			if (run_at_start(m, d, (size_t)lead, cell, n, &hits[nh]))
 				nh++;
-		} else if (run_detector(m, rt, m->jitted[d], cell, n, &f,
-					&hits[nh])) {
+		} else if (run_detector(m, d, cell, n, &f, &hits[nh])) {
 			nh++;
 		}
 	}
@@ -572,6 +722,24 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 uint64_t lt_matcher_limits(const struct lt_matcher *m)
 {
 	return m->limits;
+}
+
+uint64_t lt_matcher_shape_hits(const struct lt_matcher *m)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < 2 * m->ndet; i++)
+		n += m->shapes[i].found;
+	return n;
+}
+
+void lt_matcher_shape_cache(struct lt_matcher *m, bool on)
+{
+	for (size_t i = 0; i < 2 * m->ndet; i++) {
+		free(m->shapes[i].slot);
+		memset(&m->shapes[i], 0, sizeof m->shapes[i]);
+		m->shapes[i].off = !on;
+	}
 }
 
 size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,

@@ -543,6 +543,7 @@ static int load_detector(struct ctx *c, const yaml_node_t *m)
 	/* The same pattern (SG and MY addresses share one): the matcher may
 	 * reuse one detector's match for the other. */
 	d->pattern = lt_xstrdup(scalar(c, val[K_PATTERN], "pattern"));
+	d->rt.shape_known = lt_shape_classes(d->pattern, d->rt.shape) > 0;
 	d->rt.same_re = (uint32_t)(ps->n - 1);
 	for (size_t e = 0; e + 1 < ps->n; e++)
 		if (ps->d[e].info.cell_scope == d->info.cell_scope &&

@@ -291,7 +291,7 @@ static size_t match_memo(struct lt_profile *p, struct col *c,
 	if (!c->memo_off && len <= MEMO_CELL) {
 		if (!c->memo)
 			c->memo = lt_xcalloc(MEMO_SLOTS, sizeof *c->memo);
-		slot = &c->memo[lt_hash64(cell, len) & (MEMO_SLOTS - 1)];
+		slot = &c->memo[lt_hash_key(cell, len) & (MEMO_SLOTS - 1)];
 		c->memo_probes++;
 		if (slot->len == len && memcmp(slot->cell, cell, len) == 0) {
 			c->memo_found++;

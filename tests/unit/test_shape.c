@@ -1,0 +1,344 @@
+/*
+ * test_shape.c - the byte classes of a pattern (src/detect/shape.c) and the
+ * matcher's cache of PCRE2 answers by cell shape (src/detect/match.c).
+ *
+ * The classes are checked against PCRE2 itself: for every shipped pattern,
+ * cells and copies of them with bytes swapped for others of the same class
+ * must match at the same offsets.  A class that merged bytes the pattern
+ * tells apart fails here.  Cells are synthetic; a failure names the
+ * detector and the cell's number, never the cell.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "lethe/detect.h"
+
+static const char *const cells[] = {
+	"S8412345E", "s8412345d", "T0123456G", "9123 4567", "91234567",
+	"+65 9123 4567", "+6591234567", "6591234567", "(+65) 8123 4567",
+	"+82 10-1234-5678", "010-1234-5678", "02-123-4567", "012-345 6789",
+	"+60 12-345 6789", "alice@example.com", "a.b+c@mail.example.co.kr",
+	"user17@example.com", "user1234@example.com", "x_y%z@ex-ample.org",
+	"4111 1111 1111 1111", "4111111111111111", "378282246310005",
+	"4111-1111-1111-1111", "4111 1111-1111 1111", "3782 822463 10005",
+	"Blk 123 Ang Mo Kio Ave 3 #05-123",
+	"10 Jalan Ampang, 50450 Kuala Lumpur", "1985-03-12", "12/03/1985",
+	"12 Mar 1985", "1985.03.12", "1985-03/12", "March 12, 1985",
+	"1985-03-12T00:00:00Z", "2023-01-05T10:07:00Z",
+	"2023-01-05 10:07:00+08", "192.168.1.20", "2001:db8::1",
+	"10.0.0.1:8080", "[fe80::1%eth0]:443", "Tan Wei Ming", "Lee Hui Min",
+	"O'Brien-Smith", "Ahmad bin Ismail", "김민준", "김 민준",
+	"850312-14-5678", "850312145678", "900101-1234568", "9001011234568",
+	"서울특별시 강남구 테헤란로 123", "123456", "12345", "560123",
+	"123-456", "S****567D", "***4567D", "567D", "S\xe2\x80\xa2\xe2\x80\xa2"
+	"\xe2\x80\xa2\xe2\x80\xa2" "567D", "1000001", "4999.99",
+	"call back after 6pm on 9123 4567", "S8412345E, alice@example.com",
+	"9123456791234567", "S8412345ES8412345E", "user1@example.com9123",
+	"12345678", "3123-4567", "6123 4567 8901 2345", "0123456789",
+	"  S8412345E  ", "\"91234567\"", "123-45-6789", "0", "a", "-", "@",
+	"\xea\xb0\x80", "12 345 678 901", "1234 5678 9012 3456 789",
+	/* several values: a later one decides when an earlier one fails */
+	"S8412345E S8412345E", "S8412345E S8412345E S8412345E T0123456G",
+	"4111111111111111 4111111111111111", "9123 4567 / 8123 4567",
+	"a@example.com b@example.com", "1.2.3.4 5.6.7.8",
+};
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+
+static uint32_t rnd(uint32_t n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (uint32_t)(rng % n);
+}
+
+static const char *packs_dir(void)
+{
+	const char *e = getenv("LETHE_TEST_PACKS");
+
+	return e && *e ? e : "patterns";
+}
+
+static struct lt_packset *load_shipped(void)
+{
+	struct lt_packset *ps = NULL;
+	struct lt_err err;
+	char buf[1024];
+
+	lt_err_clear(&err);
+	if (lt_packset_load(packs_dir(), NULL, 0, &ps, &err) != 0)
+		print_error("%s\n", lt_err_format(&err, buf, sizeof buf));
+	assert_non_null(ps);
+	return ps;
+}
+
+/* A random cell: digits, letters, the punctuation patterns key on, and a
+ * few UTF-8 characters. */
+static size_t random_cell(char *out, size_t cap)
+{
+	static const char *const bits[] = {
+		"0", "1", "2", "3", "5", "6", "8", "9", "0", "4", "7", "12",
+		"A", "S", "T", "x", "e", "k", "Z", "q", " ", "-", ".", ":",
+		"+", "@", "(", ")", "#", "/", ",", "_", "%", "'", "\t",
+		"\xea\xb0\x80", "\xe2\x80\xa2", "\xc3\xa9", "Blk ", "Ave ",
+		"Jalan ", "bin ", "010", "+65", "60", "82", "::", "com",
+	};
+	size_t n = 0, want = 1 + rnd(30);
+
+	while (n < want) {
+		const char *b = bits[rnd(sizeof bits / sizeof bits[0])];
+		size_t k = strlen(b);
+
+		if (n + k >= cap)
+			break;
+		memcpy(out + n, b, k);
+		n += k;
+	}
+	out[n] = '\0';
+	return n;
+}
+
+/* Every match a search from start finds, as run_detector walks them:
+ * spans into out (pairs), the last entry the final return code. */
+static size_t all_matches(const pcre2_code *re, bool once, const char *s,
+			  size_t n, size_t start, long *out, size_t cap)
+{
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+	size_t k = 0;
+	int rc = 0;
+
+	while (start <= n && k + 3 < cap) {
+		rc = pcre2_match(re, (PCRE2_SPTR)s, n, start, 0, md, NULL);
+		if (rc < 0)
+			break;
+		out[k++] = (long)ov[0];
+		out[k++] = (long)ov[1];
+		if (once || ov[1] < ov[0])
+			break;
+		start = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		while (start < n && ((unsigned char)s[start] & 0xc0) == 0x80)
+			start++;
+	}
+	out[k++] = rc;
+	pcre2_match_data_free(md);
+	return k;
+}
+
+/* s with each ASCII byte replaced by a random byte of its class. */
+static void substitute(const uint8_t cls[256], const char *s, size_t n,
+		       char *out)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		out[i] = (char)c;
+		if (c < 128) {
+			unsigned char pick[128];
+			size_t np = 0;
+
+			for (unsigned b = 0; b < 128; b++)
+				if (cls[b] == cls[c])
+					pick[np++] = (unsigned char)b;
+			out[i] = (char)pick[rnd((uint32_t)np)];
+		}
+	}
+	out[n] = '\0';
+}
+
+static void check_pattern(const char *id, const void *code, const uint8_t *cls,
+			  bool once, size_t *checked)
+{
+	const pcre2_code *re = code;
+	char rnd_cell[128], var[128];
+	long a[64], b[64];
+
+	for (size_t c = 0; c < sizeof cells / sizeof cells[0] + 400; c++) {
+		const char *s = c < sizeof cells / sizeof cells[0] ? cells[c] : rnd_cell;
+		size_t n = c < sizeof cells / sizeof cells[0]
+				   ? strlen(s) : random_cell(rnd_cell, 100);
+		size_t na;
+
+		if (n >= sizeof var)
+			continue;
+		na = all_matches(re, once, s, n, 0, a, 64);
+		for (int v = 0; v < 25; v++) {
+			size_t nb;
+
+			substitute(cls, s, n, var);
+			nb = all_matches(re, once, var, n, 0, b, 64);
+			if (na != nb || memcmp(a, b, na * sizeof a[0]) != 0)
+				fail_msg("%s: cell %zu, variant %d matches "
+					 "differently", id, c, v);
+			(*checked)++;
+		}
+	}
+}
+
+/* The classes of every shipped pattern are ones PCRE2 cannot tell apart. */
+static void test_shape_property(void **state)
+{
+	struct lt_packset *ps = load_shipped();
+	size_t checked = 0, known = 0;
+	(void)state;
+
+	for (size_t d = 0; d < lt_packset_count(ps); d++) {
+		const struct lt_det_rt *rt = lt_packset_rt(ps, d);
+		const char *id = lt_packset_info(ps, d)->id;
+
+		if (!rt->shape_known)
+			continue;
+		known++;
+		check_pattern(id, rt->re, rt->shape, rt->cell_scope, &checked);
+		if (rt->re_anchored)
+			check_pattern(id, rt->re_anchored, rt->shape, true,
+				      &checked);
+	}
+	/* every shipped pattern is understood, and was checked */
+	assert_int_equal(known, lt_packset_count(ps));
+	assert_true(checked > 100000);
+	lt_packset_free(ps);
+}
+
+static int classes_of(const char *pattern, uint8_t cls[256])
+{
+	return lt_shape_classes(pattern, cls);
+}
+
+static bool same(const uint8_t cls[256], unsigned a, unsigned b)
+{
+	return cls[a] == cls[b];
+}
+
+/* What the analysis splits and joins, and what it refuses. */
+static void test_shape_classes(void **state)
+{
+	static const char *const unknown[] = {
+		"\\Qa.b\\E", "(?x) a b", "(\\d)\\1", "(a|b)\\1", "[[:digit:]]",
+		"\\R", "(?|(a)|(b))", "(?<n>a)\\k<n>", "\\p{Greek}", "\\N",
+		"a\\g1", "[a", "(a", "a)", "\\cA", "\\o{101}", "(?C1)a",
+		"\\X", "\\101",
+	};
+	uint8_t cls[256];
+	(void)state;
+
+	assert_true(classes_of("[STFGM]\\d{7}[A-Z]", cls) > 0);
+	assert_true(same(cls, '0', '9') && same(cls, '1', '7'));
+	assert_true(same(cls, 'S', 'T') && same(cls, 'A', 'B'));
+	assert_false(same(cls, 'S', 'A'));
+	assert_false(same(cls, 's', 'a'));      /* the other case too */
+	assert_false(same(cls, 'A', '0'));
+	assert_false(same(cls, '{', '}') && same(cls, '{', '7'));
+	assert_false(same(cls, '\n', ' '));     /* newlines: always apart */
+	for (unsigned c = 128; c < 256; c++)
+		assert_int_equal(cls[c], c);     /* UTF-8 bytes: exact */
+
+	/* literals and ranges split, quantifiers do not */
+	assert_true(classes_of("\\+65[ -]?[3689]\\d{3}", cls) > 0);
+	assert_false(same(cls, '6', '0'));
+	assert_false(same(cls, '3', '0'));
+	assert_true(same(cls, '0', '1') && same(cls, '0', '7'));
+	assert_true(same(cls, '3', '9'));       /* one class: [3689] */
+	assert_true(same(cls, ' ', '-'));       /* one class: [ -] */
+	assert_false(same(cls, ' ', '.'));
+	assert_true(classes_of("x{2,5}y{3}", cls) > 0);
+	assert_true(same(cls, '2', '3') && same(cls, '0', '9'));
+	assert_true(classes_of("a{,5}", cls) > 0); /* literal in old PCRE2s */
+	assert_false(same(cls, '5', '6'));
+
+	/* escapes that name sets; '.' tells newlines apart */
+	assert_true(classes_of("\\w+\\s\\.", cls) > 0);
+	assert_true(same(cls, 'a', '_') && same(cls, 'a', '5'));
+	assert_false(same(cls, 'a', '-'));
+	assert_false(same(cls, ' ', '\t') && same(cls, ' ', '.'));
+	assert_true(classes_of("a.b", cls) > 0);
+	assert_false(same(cls, '\n', 'x'));
+	assert_true(same(cls, 'x', 'y'));
+	assert_true(classes_of("\\p{Lu}\\p{Ll}+", cls) > 0);
+	assert_true(same(cls, 'A', 'Q') && same(cls, 'b', 'z'));
+	assert_false(same(cls, 'A', 'a'));
+	assert_true(classes_of("[\\x41-\\x43]", cls) > 0);
+	assert_true(same(cls, 'A', 'C'));
+	assert_false(same(cls, 'A', 'D'));
+
+	/* caseless with non-ASCII: every letter apart (U+212A is 'k') */
+	assert_true(classes_of("(?i:[a-z]+)\xc3\xa9", cls) > 0);
+	assert_false(same(cls, 'k', 'm'));
+	assert_true(classes_of("(?i:[a-z]+)", cls) > 0);
+	assert_true(same(cls, 'k', 'm'));
+
+	/* backreferences to single characters are fine */
+	assert_true(classes_of("\\d{4}([ -])\\d{4}\\1\\d{4}", cls) > 0);
+	assert_false(same(cls, ' ', '-'));
+	assert_true(classes_of("(?:([-/.])\\d\\1)", cls) > 0);
+
+	for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++)
+		if (classes_of(unknown[i], cls) != 0)
+			fail_msg("pattern %zu should have no classes", i);
+}
+
+/* A matcher with a warm shape cache finds what one without finds. */
+static void test_shape_cache_equivalent(void **state)
+{
+	struct lt_packset *ps = load_shipped();
+	struct lt_matcher *warm = lt_matcher_new(ps), *cold = lt_matcher_new(ps);
+	size_t ndet = lt_packset_count(ps), compared = 0;
+	struct lt_hit a[64], b[64];
+	char buf[128];
+	(void)state;
+
+	lt_matcher_shape_cache(cold, false);
+	for (int round = 0; round < 3; round++)
+		for (size_t c = 0; c < sizeof cells / sizeof cells[0] * 20; c++) {
+			const char *base = cells[c % (sizeof cells / sizeof cells[0])];
+			size_t n = strlen(base);
+			int lead = (int)rnd((uint32_t)ndet + 1) - 1;
+			size_t na, nb;
+
+			if (n >= sizeof buf)
+				continue;
+			/* same-shape variants of the cell: digits for digits */
+			for (size_t i = 0; i <= n; i++)
+				buf[i] = base[i] >= '0' && base[i] <= '9' && round
+						 ? (char)('0' + rnd(10)) : base[i];
+			na = lt_match_cell_lead(warm, buf, n, NULL, lead, a, 64);
+			nb = lt_match_cell_lead(cold, buf, n, NULL, lead, b, 64);
+			assert_int_equal(na, nb);
+			for (size_t h = 0; h < na; h++)
+				if (a[h].det != b[h].det || a[h].level != b[h].level ||
+				    a[h].off != b[h].off || a[h].len != b[h].len ||
+				    a[h].whole != b[h].whole)
+					fail_msg("cell %zu round %d: hit %zu differs",
+						 c, round, h);
+			compared++;
+		}
+	assert_true(compared > 1000);
+	/* the cache answered (most runs), and only the warm matcher's */
+	assert_true(lt_matcher_shape_hits(warm) > compared);
+	assert_int_equal(lt_matcher_shape_hits(cold), 0);
+	lt_matcher_free(warm);
+	lt_matcher_free(cold);
+	lt_packset_free(ps);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shape_classes),
+		cmocka_unit_test(test_shape_property),
+		cmocka_unit_test(test_shape_cache_equivalent),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
