@@ -89,6 +89,8 @@ struct lt_matcher {
 	uint64_t req_union, req_by_cls[64];    /* a missing class fails */
 	uint64_t any_dets, any_by_cls[64];     /* a present class satisfies */
 	uint64_t first_dets, first_by_cls[64];
+	uint64_t any_by_byte[256];    /* the same per byte, for the cell loop */
+	uint64_t first_by_byte[256];
 	struct shape_cache *shapes;   /* per detector: [0] search, [1] the
 	                               * anchored attempt of run_at_start */
 };
@@ -187,6 +189,8 @@ struct features {
 	uint32_t digits;      /* ASCII digits in the cell */
 	uint32_t run;         /* the longest run of ASCII digits */
 	uint64_t have;        /* byte classes present */
+	uint64_t any;         /* detectors whose require_any a byte meets */
+	uint64_t first;       /* detectors a byte of the cell can start */
 };
 
 static uint64_t classes_of(const uint8_t *set, int nbytes)
@@ -289,6 +293,12 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 					   &jsize) == 0 &&
 			jsize > 0;
 	}
+	for (int c = 0; c < 256; c++) {
+		int k = __builtin_ctzll(byte_cls[c]);
+
+		m->any_by_byte[c] = m->any_by_cls[k];
+		m->first_by_byte[c] = m->first_by_cls[k];
+	}
 	return m;
 }
 
@@ -334,20 +344,27 @@ static void trim_span(const char *s, size_t *a, size_t *b)
 		(*b)--;
 }
 
-static void features(const char *s, size_t n, struct features *f)
+static void features(const struct lt_matcher *m, const char *s, size_t n,
+		     struct features *f)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	uint32_t digits = 0, run = 0, best = 0;
-	uint64_t have = 0;
+	uint64_t have = 0, any = 0, first = 0;
 
+	/* no branch per byte: a cell mixing digits and letters would
+	 * mispredict at every change */
 	for (size_t i = 0; i < n; i++) {
 		uint32_t dig = (unsigned)(u[i] - '0') <= 9;
 
 		have |= byte_cls[u[i]];
+		any |= m->any_by_byte[u[i]];
+		first |= m->first_by_byte[u[i]];
 		digits += dig;
-		run = dig ? run + 1 : 0;
+		run = (run + 1) & (0u - dig);
 		best = run > best ? run : best;
 	}
+	f->any = any;
+	f->first = first;
 	f->have = have;
 	f->digits = digits;
 	f->run = best;
@@ -582,7 +599,7 @@ static uint64_t candidates(const struct lt_matcher *m, const struct features *f,
 			   size_t n)
 {
 	size_t tl = f->t1 - f->t0;
-	uint64_t cand, miss, hv, any = 0, first = 0;
+	uint64_t cand, miss;
 
 	if (m->wide)
 		return ~(uint64_t)0;
@@ -592,13 +609,7 @@ static uint64_t candidates(const struct lt_matcher *m, const struct features *f,
 		(m->clen_ok[tl < TAB_LEN ? tl : TAB_LEN] & m->cell_dets));
 	for (miss = ~f->have & m->req_union; miss; miss &= miss - 1)
 		cand &= ~m->req_by_cls[__builtin_ctzll(miss)];
-	for (hv = f->have; hv; hv &= hv - 1) {
-		int k = __builtin_ctzll(hv);
-
-		any |= m->any_by_cls[k];
-		first |= m->first_by_cls[k];
-	}
-	return cand & (any | ~m->any_dets) & (first | ~m->first_dets);
+	return cand & (f->any | ~m->any_dets) & (f->first | ~m->first_dets);
 }
 
 /* Takes the lowest set bit of *c: its index, or 64 when none is left. */
@@ -679,7 +690,7 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 
 	if (n == 0 || cap == 0 || ndet == 0 || n > UINT32_MAX)
 		return 0;
-	features(cell, n, &f);
+	features(m, cell, n, &f);
 	if (f.t1 == f.t0)
 		return 0;
 	cand = candidates(m, &f, n);

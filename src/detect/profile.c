@@ -282,12 +282,16 @@ static void drop_nested(struct lt_hit *hits, size_t *nh, const uint8_t *inert)
 	*nh = w;
 }
 
+/* The hits of one cell, from the memo when the cell repeats one seen
+ * (*seen: its values are then already in the sketches and samples). */
 static size_t match_memo(struct lt_profile *p, struct col *c,
-			 struct lt_matcher *m, const char *cell, size_t len)
+			 struct lt_matcher *m, const char *cell, size_t len,
+			 bool *seen)
 {
 	struct memo_slot *slot = NULL;
 	size_t nh;
 
+	*seen = false;
 	if (!c->memo_off && len <= MEMO_CELL) {
 		if (!c->memo)
 			c->memo = lt_xcalloc(MEMO_SLOTS, sizeof *c->memo);
@@ -296,6 +300,7 @@ static size_t match_memo(struct lt_profile *p, struct col *c,
 		if (slot->len == len && memcmp(slot->cell, cell, len) == 0) {
 			c->memo_found++;
 			memcpy(p->hits, slot->hits, slot->nh * sizeof *p->hits);
+			*seen = true;
 			return slot->nh;
 		}
 		if (c->memo_probes == MEMO_TRIAL && c->memo_found < MEMO_TRIAL / 8) {
@@ -335,11 +340,12 @@ void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 		const char *cell = fields[i].p;
 		size_t len = fields[i].n, nh;
 		struct col *c = &p->cols[i];
+		bool seen;
 
 		if (len == 0 || is_blank(cell, len))
 			continue;
 		c->non_empty++;
-		nh = match_memo(p, c, m, cell, len);
+		nh = match_memo(p, c, m, cell, len, &seen);
 		for (size_t h = 0; h < nh; h++) {
 			const struct lt_hit *hit = &p->hits[h];
 			struct acc *a = &c->acc[hit->det];
@@ -353,6 +359,10 @@ void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 				a->valid++;
 			if (hit->whole)
 				a->whole++;
+			/* a repeated cell: adding its value again to the
+			 * sketch or the sample pool changes nothing */
+			if (seen)
+				continue;
 			if (!a->hll) {
 				a->hll = lt_xmalloc(sizeof *a->hll);
 				lt_hll_init(a->hll);
