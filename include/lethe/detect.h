@@ -172,6 +172,9 @@ struct lt_det_rt {
 	bool first_known;         /* first holds every byte a match can
 	                           * start with (PCRE2's start bitmap) */
 	uint8_t first[32];        /* bit b of first[b >> 3]: byte b */
+	bool at_edge;             /* matches start only at offset 0 or after a
+	                           * byte not an ASCII letter or digit
+	                           * (lt_shape_starts_at_edge) */
 	bool shape_known;         /* shape holds the pattern's byte classes */
 	uint8_t shape[256];       /* byte -> class: bytes of one class are
 	                           * alike to the pattern (lt_shape_classes) */
@@ -185,6 +188,10 @@ const struct lt_det_rt *lt_packset_rt(const struct lt_packset *ps, size_t det);
  * pattern uses syntax the analysis does not know (no classes then), else
  * a positive number.  Conservative: it may split more than needed. */
 int lt_shape_classes(const char *pattern, uint8_t cls[256]);
+/* True when the pattern opens with a negative lookbehind that refuses every
+ * ASCII letter and digit and guards all its matches: every match then
+ * starts at offset 0 or right after a byte that is not one. */
+bool lt_shape_starts_at_edge(const char *pattern);
 
 /* ---- column profiles ------------------------------------------------------ */
 enum lt_confidence { LT_CONF_NONE = 0, LT_CONF_LOW, LT_CONF_MEDIUM, LT_CONF_HIGH };

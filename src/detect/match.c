@@ -91,6 +91,8 @@ struct lt_matcher {
 	uint64_t first_dets, first_by_cls[64];
 	uint64_t any_by_byte[256];    /* the same per byte, for the cell loop */
 	uint64_t first_by_byte[256];
+	uint64_t edge_dets;           /* rt->at_edge: a first byte counts only
+	                               * at offset 0 or after a non-alnum */
 	struct shape_cache *shapes;   /* per detector: [0] search, [1] the
 	                               * anchored attempt of run_at_start */
 };
@@ -167,6 +169,8 @@ static void cls_init(void)
 }
 
 _Static_assert(CL_COUNT <= 64, "byte classes fit a uint64_t");
+/* the classes of ASCII letters and digits */
+#define CL_ALNUM_BITS (((uint64_t)1 << (CL_LOWER + 1)) - 1)
 
 /* A detector's prefilter, in byte classes (see above). */
 struct pf {
@@ -283,6 +287,8 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 				m->any_dets |= bit;
 			if (!pf->cell_scope && pf->first_cls)
 				m->first_dets |= bit;
+			if (rt->at_edge)
+				m->edge_dets |= bit;
 		}
 		m->jitted[d] = m->jit &&
 			pcre2_pattern_info(rt->re, PCRE2_INFO_JITSIZE, &jsize) == 0 &&
@@ -349,16 +355,21 @@ static void features(const struct lt_matcher *m, const char *s, size_t n,
 {
 	const unsigned char *u = (const unsigned char *)s;
 	uint32_t digits = 0, run = 0, best = 0;
-	uint64_t have = 0, any = 0, first = 0;
+	uint64_t have = 0, any = 0, first = 0, after_alnum = 0;
 
 	/* no branch per byte: a cell mixing digits and letters would
 	 * mispredict at every change */
 	for (size_t i = 0; i < n; i++) {
 		uint32_t dig = (unsigned)(u[i] - '0') <= 9;
+		uint64_t cls = byte_cls[u[i]];
 
-		have |= byte_cls[u[i]];
+		have |= cls;
 		any |= m->any_by_byte[u[i]];
-		first |= m->first_by_byte[u[i]];
+		/* a detector whose match cannot start after a letter or
+		 * digit (an "(?<![A-Za-z0-9]" guard) needs its first byte
+		 * where a word starts: in "note c4ca42" no digit does */
+		first |= m->first_by_byte[u[i]] & ~(after_alnum & m->edge_dets);
+		after_alnum = 0 - (uint64_t)((cls & CL_ALNUM_BITS) != 0);
 		digits += dig;
 		run = (run + 1) & (0u - dig);
 		best = run > best ? run : best;
@@ -695,7 +706,8 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 		return 0;
 	cand = candidates(m, &f, n);
 	if (lead >= 0 && (size_t)lead < ndet && (!enabled || enabled[lead]) &&
-	    f.t0 == 0 && f.t1 == n) {
+	    f.t0 == 0 && f.t1 == n &&
+	    (m->wide || (cand >> lead & 1))) {
 		if (prefilter(m, (size_t)lead, &f, cell, n)) {
 			memset(&hits[0], 0, sizeof hits[0]);
 			hits[0].det = (uint16_t)lead;

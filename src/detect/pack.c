@@ -544,6 +544,8 @@ static int load_detector(struct ctx *c, const yaml_node_t *m)
 	 * reuse one detector's match for the other. */
 	d->pattern = lt_xstrdup(scalar(c, val[K_PATTERN], "pattern"));
 	d->rt.shape_known = lt_shape_classes(d->pattern, d->rt.shape) > 0;
+	d->rt.at_edge = !d->info.cell_scope &&
+			lt_shape_starts_at_edge(d->pattern);
 	d->rt.same_re = (uint32_t)(ps->n - 1);
 	for (size_t e = 0; e + 1 < ps->n; e++)
 		if (ps->d[e].info.cell_scope == d->info.cell_scope &&

@@ -560,3 +560,77 @@ int lt_shape_classes(const char *pattern, uint8_t cls[256])
 		cls[c] = (uint8_t)c;
 	return a.ncls + 128;
 }
+
+/* The class at p (just past its '['), up to its ']': whether it holds
+ * every ASCII letter and digit, as the ranges A-Z, a-z and 0-9 or \w.
+ * *end is set past the ']'. */
+static bool class_has_alnum(const char *p, size_t *end)
+{
+	bool up = false, lo = false, dg = false;
+	size_t i = 0;
+
+	if (p[0] == '^')
+		return false;
+	for (; p[i] && (p[i] != ']' || i == 0); i++) {
+		if (p[i] == '\\') {
+			if (p[i + 1] == 'w')
+				up = lo = dg = true;
+			if (p[i + 1] == 'd')
+				dg = true;
+			if (!p[i + 1])
+				return false;
+			i++;
+			continue;
+		}
+		if (p[i + 1] == '-' && p[i + 2] && p[i + 2] != ']') {
+			up |= p[i] == 'A' && p[i + 2] == 'Z';
+			lo |= p[i] == 'a' && p[i + 2] == 'z';
+			dg |= p[i] == '0' && p[i + 2] == '9';
+			i += 2;
+		}
+	}
+	if (p[i] != ']')
+		return false;
+	*end = i + 1;
+	return up && lo && dg;
+}
+
+bool lt_shape_starts_at_edge(const char *pattern)
+{
+	const char *p = pattern;
+	size_t i, end = 0;
+	int depth = 0;
+
+	/* "(?<![...A-Za-z0-9...]" then "|" or ")": the lookbehind refuses a
+	 * start right after a letter or digit whatever its other branches */
+	if (strncmp(p, "(?<![", 5) != 0 || !class_has_alnum(p + 5, &end) ||
+	    (p[5 + end] != '|' && p[5 + end] != ')'))
+		return false;
+	/* and it guards every match: no '|' outside parentheses */
+	for (i = 0; p[i]; i++) {
+		if (p[i] == '\\') {
+			if (!p[i + 1])
+				return false;
+			i++;
+		} else if (p[i] == '[') {
+			size_t j = i + 1;
+
+			if (p[j] == '^')
+				j++;
+			if (p[j] == ']')
+				j++;
+			while (p[j] && p[j] != ']')
+				j += p[j] == '\\' && p[j + 1] ? 2 : 1;
+			if (!p[j])
+				return false;
+			i = j;
+		} else if (p[i] == '(') {
+			depth++;
+		} else if (p[i] == ')') {
+			depth--;
+		} else if (p[i] == '|' && depth == 0) {
+			return false;
+		}
+	}
+	return depth == 0;
+}

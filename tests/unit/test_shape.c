@@ -157,8 +157,13 @@ static void substitute(const uint8_t cls[256], const char *s, size_t n,
 	out[n] = '\0';
 }
 
+static bool is_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+}
+
 static void check_pattern(const char *id, const void *code, const uint8_t *cls,
-			  bool once, size_t *checked)
+			  bool once, bool at_edge, size_t *checked)
 {
 	const pcre2_code *re = code;
 	char rnd_cell[128], var[128];
@@ -173,6 +178,11 @@ static void check_pattern(const char *id, const void *code, const uint8_t *cls,
 		if (n >= sizeof var)
 			continue;
 		na = all_matches(re, once, s, n, 0, a, 64);
+		/* at_edge: every match starts at 0 or after a non-alnum */
+		for (size_t k = 0; at_edge && k + 1 < na; k += 2)
+			if (a[k] > 0 && is_alnum((unsigned char)s[a[k] - 1]))
+				fail_msg("%s: cell %zu: a match starts inside a word",
+					 id, c);
 		for (int v = 0; v < 25; v++) {
 			size_t nb;
 
@@ -190,7 +200,7 @@ static void check_pattern(const char *id, const void *code, const uint8_t *cls,
 static void test_shape_property(void **state)
 {
 	struct lt_packset *ps = load_shipped();
-	size_t checked = 0, known = 0;
+	size_t checked = 0, known = 0, edges = 0;
 	(void)state;
 
 	for (size_t d = 0; d < lt_packset_count(ps); d++) {
@@ -200,13 +210,16 @@ static void test_shape_property(void **state)
 		if (!rt->shape_known)
 			continue;
 		known++;
-		check_pattern(id, rt->re, rt->shape, rt->cell_scope, &checked);
+		check_pattern(id, rt->re, rt->shape, rt->cell_scope, rt->at_edge,
+			      &checked);
 		if (rt->re_anchored)
 			check_pattern(id, rt->re_anchored, rt->shape, true,
-				      &checked);
+				      false, &checked);
+		edges += rt->at_edge;
 	}
 	/* every shipped pattern is understood, and was checked */
 	assert_int_equal(known, lt_packset_count(ps));
+	assert_true(edges >= 10);   /* the digit and address patterns */
 	assert_true(checked > 100000);
 	lt_packset_free(ps);
 }
@@ -288,6 +301,45 @@ static void test_shape_classes(void **state)
 			fail_msg("pattern %zu should have no classes", i);
 }
 
+/* Which patterns start only where a word starts. */
+static void test_shape_edge(void **state)
+{
+	static const char *const yes[] = {
+		"(?<![A-Za-z0-9])\\d{4}", "(?<![A-Za-z0-9+]|\\d[-.])\\d+",
+		"(?<![0-9A-Za-z._-])x(?:a|b)", "(?<![\\w])x", "(?<![a-zA-Z0-9#])x",
+	};
+	static const char *const no[] = {
+		"(?<![A-Za-z])\\d", "(?<![A-Za-z0-9])a|b", "(?:(?<![A-Za-z0-9])a)",
+		"(?<![^A-Za-z0-9])x", "(?<=[A-Za-z0-9])x", "x(?<![A-Za-z0-9])",
+		"(?<![A-Z0-9])x", "(?<![A-Za-z0-9]x)y", "(?<![A-Za-z0-9]",
+	};
+	struct lt_packset *ps = load_shipped();
+	struct lt_matcher *m = lt_matcher_new(ps);
+	struct lt_hit h[64];
+	long sg_phone = lt_packset_find(ps, "sg.phone");
+	size_t nh;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (!lt_shape_starts_at_edge(yes[i]))
+			fail_msg("edge pattern %zu not seen", i);
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (lt_shape_starts_at_edge(no[i]))
+			fail_msg("pattern %zu taken for an edge one", i);
+	/* digits inside words start nothing; a number of its own does */
+	assert_int_equal(lt_match_cell(m, "order note 8f14e45fceea167a5a36dedd4bea2543",
+				       43, NULL, h, 64), 0);
+	nh = lt_match_cell(m, "order 8f14e4 9123 4567 ok", 25, NULL, h, 64);
+	assert_true(nh >= 1);
+	assert_int_equal(h[0].det, sg_phone);
+	/* a value after a blank: its first byte counts */
+	nh = lt_match_cell(m, "ID: S8412345E OK", 16, NULL, h, 64);
+	assert_int_equal(nh, 1);
+	assert_int_equal(h[0].det, lt_packset_find(ps, "sg.nric"));
+	lt_matcher_free(m);
+	lt_packset_free(ps);
+}
+
 /* A matcher with a warm shape cache finds what one without finds. */
 static void test_shape_cache_equivalent(void **state)
 {
@@ -337,6 +389,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shape_classes),
 		cmocka_unit_test(test_shape_property),
+		cmocka_unit_test(test_shape_edge),
 		cmocka_unit_test(test_shape_cache_equivalent),
 	};
 
