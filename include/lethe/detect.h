@@ -175,6 +175,9 @@ struct lt_det_rt {
 	bool at_edge;             /* matches start only at offset 0 or after a
 	                           * byte not an ASCII letter or digit
 	                           * (lt_shape_starts_at_edge) */
+	bool digit_word;          /* at_edge, and a match needs digits with no
+	                           * ASCII letter beside them
+	                           * (lt_shape_digit_word) */
 	bool shape_known;         /* shape holds the pattern's byte classes */
 	uint8_t shape[256];       /* byte -> class: bytes of one class are
 	                           * alike to the pattern (lt_shape_classes) */
@@ -192,6 +195,11 @@ int lt_shape_classes(const char *pattern, uint8_t cls[256]);
  * ASCII letter and digit and guards all its matches: every match then
  * starts at offset 0 or right after a byte that is not one. */
 bool lt_shape_starts_at_edge(const char *pattern);
+/* True when, besides that, every match consumes an ASCII digit and never
+ * an ASCII letter, and the pattern ends with a negative lookahead refusing
+ * every letter and digit.  Such a match needs a run of digits with no
+ * letter right before or after it ("2023", not the "2023" of "ab2023"). */
+bool lt_shape_digit_word(const char *pattern);
 
 /* ---- column profiles ------------------------------------------------------ */
 enum lt_confidence { LT_CONF_NONE = 0, LT_CONF_LOW, LT_CONF_MEDIUM, LT_CONF_HIGH };

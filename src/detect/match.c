@@ -74,6 +74,8 @@ struct lt_matcher {
 	uint8_t *jitted;              /* per detector: JIT code exists, so
 	                               * pcre2_jit_match (no per-call checks) */
 	uint8_t *jitted_anch;         /* the same for the anchored twin */
+	uint8_t *twinned;             /* per detector: another shares its
+	                               * pattern (rt->same_re) */
 	struct pf *pf;                /* per detector: the prefilter, packed
 	                               * contiguously (it is read for every
 	                               * detector of every cell) */
@@ -93,6 +95,8 @@ struct lt_matcher {
 	uint64_t first_by_byte[256];
 	uint64_t edge_dets;           /* rt->at_edge: a first byte counts only
 	                               * at offset 0 or after a non-alnum */
+	uint64_t word_dets;           /* rt->digit_word: need a digit run with
+	                               * no letter beside it */
 	struct shape_cache *shapes;   /* per detector: [0] search, [1] the
 	                               * anchored attempt of run_at_start */
 };
@@ -229,6 +233,7 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 	m->rt = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->rt);
 	m->jitted = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
 	m->jitted_anch = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
+	m->twinned = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
 	m->pf = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->pf);
 	m->shapes = lt_xcalloc(m->ndet ? 2 * m->ndet : 1, sizeof *m->shapes);
 	e = getenv("LETHE_SHAPE_CACHE");
@@ -289,6 +294,8 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 				m->first_dets |= bit;
 			if (rt->at_edge)
 				m->edge_dets |= bit;
+			if (rt->digit_word)
+				m->word_dets |= bit;
 		}
 		m->jitted[d] = m->jit &&
 			pcre2_pattern_info(rt->re, PCRE2_INFO_JITSIZE, &jsize) == 0 &&
@@ -299,6 +306,10 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 					   &jsize) == 0 &&
 			jsize > 0;
 	}
+	for (size_t d = 0; d < m->ndet; d++)
+		for (size_t o = 0; o < m->ndet; o++)
+			if (o != d && m->rt[o]->same_re == m->rt[d]->same_re)
+				m->twinned[d] = 1;
 	for (int c = 0; c < 256; c++) {
 		int k = __builtin_ctzll(byte_cls[c]);
 
@@ -318,6 +329,7 @@ void lt_matcher_free(struct lt_matcher *m)
 	free(m->rt);
 	free(m->jitted);
 	free(m->jitted_anch);
+	free(m->twinned);
 	free(m->pf);
 	for (size_t i = 0; m->shapes && i < 2 * m->ndet; i++)
 		free(m->shapes[i].slot);
@@ -509,12 +521,24 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 	return slot;
 }
 
+/* The matches one search met, in order: what the shape cache keeps, and
+ * what a detector sharing the pattern reuses within the same cell. */
+struct spans {
+	uint8_t n;          /* kept */
+	bool done;          /* the search found nothing after them */
+	bool ok;            /* no limit was hit: fit to replay */
+	uint32_t at[SHAPE_SPANS][2];
+};
+
 /* Runs one detector over the cell; fills *hit and returns true when its
  * pattern matched at least once.  Keeps the best level, the first value
- * at that level, and stops at a valid one.  The matches come from the
- * shape cache as far as it knows them, then from PCRE2. */
+ * at that level, and stops at a valid one.  The matches come from reuse
+ * (the same pattern's search of this cell) or the shape cache as far as
+ * they are known, then from PCRE2; *rec receives them all. */
 static bool run_detector(struct lt_matcher *m, size_t d, const char *cell,
-			 size_t n, const struct features *f, struct lt_hit *hit)
+			 size_t n, const struct features *f,
+			 const struct spans *reuse, struct spans *rec,
+			 struct lt_hit *hit)
 {
 	const struct lt_det_rt *rt = m->rt[d];
 	const pcre2_code *re = rt->re;
@@ -524,22 +548,37 @@ static bool run_detector(struct lt_matcher *m, size_t d, const char *cell,
 	size_t end = rt->cell_scope ? f->t1 : n;
 	size_t start = rt->cell_scope ? f->t0 : 0;
 	uint8_t best = 0;
-	struct shape_slot rec;
-	bool found, recording, appending;
-	struct shape_slot *slot = shape_find(&m->shapes[2 * d], rt, cell, end,
-					     start, &rec, &found);
-	const struct shape_slot *from = found ? slot : NULL;
+	struct shape_slot key;
+	struct shape_slot *slot = NULL;
+	bool found = false, appending;
 	size_t k = 0;
 
-	recording = appending = slot && !found;
+	if (reuse) {
+		*rec = *reuse;
+	} else {
+		slot = shape_find(&m->shapes[2 * d], rt, cell, end, start, &key,
+				  &found);
+		rec->n = 0;
+		rec->done = false;
+		if (found) {
+			rec->n = slot->nspan;
+			rec->done = slot->done;
+			for (size_t i = 0; i < slot->nspan; i++) {
+				rec->at[i][0] = slot->span[i][0];
+				rec->at[i][1] = slot->span[i][1];
+			}
+		}
+	}
+	rec->ok = true;
+	appending = !rec->done && rec->n < SHAPE_SPANS;
 	while (start < end) {
 		size_t o0, o1, vlen;
 
-		if (from && k < from->nspan) {
-			o0 = from->span[k][0];
-			o1 = from->span[k][1];
+		if (k < rec->n) {
+			o0 = rec->at[k][0];
+			o1 = rec->at[k][1];
 			k++;
-		} else if (from && from->done) {
+		} else if (rec->done) {
 			break;
 		} else {
 			int rc = jitted ? pcre2_jit_match(re, (PCRE2_SPTR)cell, end,
@@ -552,17 +591,18 @@ static bool run_detector(struct lt_matcher *m, size_t d, const char *cell,
 			if (rc < 0) { /* no (further) match, or a limit */
 				if (limit_rc(rc)) {
 					m->limits++;
-					recording = false;
+					rec->ok = false;
 				}
-				rec.done = appending;
+				rec->done = appending;
 				break;
 			}
 			o0 = ov[0];
 			o1 = ov[1];
-			if (appending && rec.nspan < SHAPE_SPANS && o1 >= o0) {
-				rec.span[rec.nspan][0] = (uint8_t)o0;
-				rec.span[rec.nspan][1] = (uint8_t)o1;
-				rec.nspan++;
+			if (appending && rec->n < SHAPE_SPANS && o1 >= o0) {
+				rec->at[rec->n][0] = (uint32_t)o0;
+				rec->at[rec->n][1] = (uint32_t)o1;
+				rec->n++;
+				k = rec->n;
 			} else {
 				appending = false; /* later matches: searched again */
 			}
@@ -596,8 +636,15 @@ static bool run_detector(struct lt_matcher *m, size_t d, const char *cell,
 				start++;
 		}
 	}
-	if (recording)
-		*slot = rec;
+	if (slot && !found && rec->ok) { /* a new shape: keep its matches */
+		key.nspan = rec->n;
+		key.done = rec->done;
+		for (size_t i = 0; i < rec->n; i++) {
+			key.span[i][0] = (uint8_t)rec->at[i][0];
+			key.span[i][1] = (uint8_t)rec->at[i][1];
+		}
+		*slot = key;
+	}
 	if (!best)
 		return false;
 	hit->whole = hit->off == f->t0 && (size_t)hit->off + hit->len == f->t1;
@@ -621,6 +668,33 @@ static uint64_t candidates(const struct lt_matcher *m, const struct features *f,
 	for (miss = ~f->have & m->req_union; miss; miss &= miss - 1)
 		cand &= ~m->req_by_cls[__builtin_ctzll(miss)];
 	return cand & (f->any | ~m->any_dets) & (f->first | ~m->first_dets);
+}
+
+static bool is_letter(unsigned char c)
+{
+	return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+}
+
+/* Whether the cell has a run of ASCII digits with no ASCII letter right
+ * before or after it: "9123 4567", "(65)9123", not the digits of
+ * "8f14e45f" or "INV20231". */
+static bool digit_word(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		if ((unsigned)(u[i] - '0') > 9)
+			continue;
+		while (j < n && (unsigned)(u[j] - '0') <= 9)
+			j++;
+		if ((i == 0 || !is_letter(u[i - 1])) &&
+		    (j == n || !is_letter(u[j])))
+			return true;
+		i = j;
+	}
+	return false;
 }
 
 /* Takes the lowest set bit of *c: its index, or 64 when none is left. */
@@ -698,6 +772,10 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	bool whole = false;
 	struct features f;
 	uint64_t cand;
+	/* the last search of a pattern two detectors share (SG and MY
+	 * addresses): the second replays the first's matches */
+	struct spans rec, twin;
+	uint32_t twin_re = UINT32_MAX;
 
 	if (n == 0 || cap == 0 || ndet == 0 || n > UINT32_MAX)
 		return 0;
@@ -705,16 +783,22 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	if (f.t1 == f.t0)
 		return 0;
 	cand = candidates(m, &f, n);
+	if ((cand & m->word_dets) && !digit_word(cell, n))
+		cand &= ~m->word_dets;
 	if (lead >= 0 && (size_t)lead < ndet && (!enabled || enabled[lead]) &&
 	    f.t0 == 0 && f.t1 == n &&
 	    (m->wide || (cand >> lead & 1))) {
 		if (prefilter(m, (size_t)lead, &f, cell, n)) {
 			memset(&hits[0], 0, sizeof hits[0]);
 			hits[0].det = (uint16_t)lead;
-			if (run_detector(m, (size_t)lead, cell, n, &f,
-					 &hits[0])) {
+			if (run_detector(m, (size_t)lead, cell, n, &f, NULL,
+					 &rec, &hits[0])) {
 				whole = hits[0].whole && hits[0].level >= LT_HIT_WEAK;
 				nh++;
+			}
+			if (m->twinned[lead] && rec.ok) {
+				twin = rec;
+				twin_re = m->rt[lead]->same_re;
 			}
 		}
 	} else {
@@ -735,8 +819,16 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 		if (whole && !rt->cell_scope) {
 			if (run_at_start(m, d, (size_t)lead, cell, n, &hits[nh]))
 				nh++;
-		} else if (run_detector(m, d, cell, n, &f, &hits[nh])) {
-			nh++;
+		} else {
+			bool again = m->twinned[d] && rt->same_re == twin_re;
+
+			if (run_detector(m, d, cell, n, &f, again ? &twin : NULL,
+					 &rec, &hits[nh]))
+				nh++;
+			if (m->twinned[d] && rec.ok) {
+				twin = rec;
+				twin_re = rt->same_re;
+			}
 		}
 	}
 	return nh;

@@ -355,6 +355,7 @@ static int first_bytes(struct ctx *c, const yaml_node_t *pat, struct det *d)
 {
 	pcre2_code *probe = d->re;
 	const uint8_t *map = NULL;
+	uint32_t ctype = 0, unit = 0;
 
 	if (d->info.cell_scope) {
 		if (!(probe = compile(c, pat, "pattern", 0)))
@@ -365,6 +366,15 @@ static int first_bytes(struct ctx *c, const yaml_node_t *pat, struct det *d)
 	d->rt.re_anchored = d->re_anch;
 	if (pcre2_pattern_info(probe, PCRE2_INFO_FIRSTBITMAP, &map) == 0 && map) {
 		memcpy(d->rt.first, map, sizeof d->rt.first);
+		d->rt.first_known = true;
+	} else if (pcre2_pattern_info(probe, PCRE2_INFO_FIRSTCODETYPE,
+				      &ctype) == 0 && ctype == 1 &&
+		   pcre2_pattern_info(probe, PCRE2_INFO_FIRSTCODEUNIT,
+				      &unit) == 0 &&
+		   unit < 128 && !((unit | 0x20) >= 'a' && (unit | 0x20) <= 'z')) {
+		/* one first byte ("\+..."); PCRE2 gives no bitmap then.  Not
+		 * for a letter: the unit may stand for both cases */
+		d->rt.first[unit >> 3] = (uint8_t)(1u << (unit & 7));
 		d->rt.first_known = true;
 	}
 	if (probe != d->re)
@@ -546,6 +556,8 @@ static int load_detector(struct ctx *c, const yaml_node_t *m)
 	d->rt.shape_known = lt_shape_classes(d->pattern, d->rt.shape) > 0;
 	d->rt.at_edge = !d->info.cell_scope &&
 			lt_shape_starts_at_edge(d->pattern);
+	d->rt.digit_word = !d->info.cell_scope &&
+			   lt_shape_digit_word(d->pattern);
 	d->rt.same_re = (uint32_t)(ps->n - 1);
 	for (size_t e = 0; e + 1 < ps->n; e++)
 		if (ps->d[e].info.cell_scope == d->info.cell_scope &&

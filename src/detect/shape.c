@@ -634,3 +634,314 @@ bool lt_shape_starts_at_edge(const char *pattern)
 	}
 	return depth == 0;
 }
+
+/* ---- digit words ---------------------------------------------------------
+ * A small recursive-descent reading of the pattern, enough to say for a
+ * piece of it: may it consume an ASCII letter, and does every match of it
+ * consume an ASCII digit.  Anything unknown fails the whole question. */
+
+struct rd {
+	const char *p;
+	size_t i;
+	bool bad;
+	bool caseless;      /* (?i) somewhere: a non-ASCII literal may then
+	                     * match an ASCII letter (U+212A is 'k') */
+	bool nonascii;
+	int in_look;        /* inside a lookaround */
+	bool cap_in_look;   /* a capturing group inside one */
+	bool backref;
+	size_t last_item;   /* top level: where the last item starts */
+	bool last_quant;    /* ... and whether a quantifier follows it */
+};
+
+struct piece { bool letter, digit; };
+
+static struct piece rd_alt(struct rd *r, int depth);
+
+static bool is_letter(unsigned c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static struct piece rd_class(struct rd *r)
+{
+	struct piece pc = { false, true };
+	bool first = true;
+
+	if (r->p[r->i] == '^') {
+		pc.letter = true;
+		pc.digit = false;
+		r->i++;
+	}
+	for (;; first = false) {
+		unsigned char c = (unsigned char)r->p[r->i];
+
+		if (!c) {
+			r->bad = true;
+			return pc;
+		}
+		if (c == ']' && !first) {
+			r->i++;
+			return pc;
+		}
+		if (c == '[' && (r->p[r->i + 1] == ':' || r->p[r->i + 1] == '.' ||
+				 r->p[r->i + 1] == '=')) {
+			r->bad = true;
+			return pc;
+		}
+		if (c == '\\') {
+			char e = r->p[r->i + 1];
+
+			if (!e) {
+				r->bad = true;
+				return pc;
+			}
+			r->i += 2;
+			if (e == 'd')
+				continue;
+			if (e == 's' || e == 'h' || e == 'v' || (!is_letter(e) &&
+			    !(e >= '0' && e <= '9'))) {
+				pc.digit = false;   /* a blank or punctuation */
+				continue;
+			}
+			r->bad = true;      /* \w, \p, \x..: not worth it */
+			return pc;
+		}
+		if (r->p[r->i + 1] == '-' && r->p[r->i + 2] &&
+		    r->p[r->i + 2] != ']') {
+			unsigned char hi = (unsigned char)r->p[r->i + 2];
+
+			if (hi == '\\') {
+				r->bad = true;
+				return pc;
+			}
+			if (!(c >= '0' && hi <= '9'))
+				pc.digit = false;
+			/* any range reaching into or past 'A'..'z' */
+			if (!(hi < 'A' || c > 'z' || (c > 'Z' && hi < 'a')))
+				pc.letter = true;
+			r->i += 3;
+			continue;
+		}
+		if (c >= 0x80) {            /* a UTF-8 character */
+			r->nonascii = true;
+			pc.digit = false;
+			r->i++;
+			while (((unsigned char)r->p[r->i] & 0xc0) == 0x80)
+				r->i++;
+			continue;
+		}
+		if (is_letter(c))
+			pc.letter = true;
+		if (!(c >= '0' && c <= '9'))
+			pc.digit = false;
+		r->i++;
+	}
+}
+
+static struct piece rd_atom(struct rd *r, int depth)
+{
+	struct piece pc = { false, false };
+	unsigned char c = (unsigned char)r->p[r->i];
+
+	switch (c) {
+	case '(': {
+		bool look = false;
+
+		r->i++;
+		if (r->p[r->i] == '*') {            /* (*VERB) */
+			while (r->p[r->i] && r->p[r->i] != ')')
+				r->i++;
+			if (!r->p[r->i])
+				r->bad = true;
+			else
+				r->i++;
+			return pc;
+		}
+		if (r->p[r->i] == '?') {
+			const char *q = r->p + r->i + 1;
+
+			if (q[0] == ':' || q[0] == '>') {
+				r->i += 2;
+			} else if (q[0] == '=' || q[0] == '!') {
+				r->i += 2;
+				look = true;
+			} else if (q[0] == '<' && (q[1] == '=' || q[1] == '!')) {
+				r->i += 3;
+				look = true;
+			} else {
+				/* flags: (?i) or (?i-s:...) */
+				size_t j = 0;
+
+				while ((q[j] >= 'a' && q[j] <= 'z') || q[j] == '-')
+					r->caseless |= q[j++] == 'i';
+				if (j == 0 || (q[j] != ')' && q[j] != ':')) {
+					r->bad = true;  /* names, (?|, (?R)... */
+					return pc;
+				}
+				r->i += 1 + j;
+				if (q[j] == ')') {
+					r->i++;
+					return pc;
+				}
+				r->i++;
+			}
+		}
+		if (r->p[r->i - 1] == '(' && r->in_look)
+			r->cap_in_look = true;
+		r->in_look += look;
+		pc = rd_alt(r, depth + 1);
+		r->in_look -= look;
+		if (r->p[r->i] != ')') {
+			r->bad = true;
+			return pc;
+		}
+		r->i++;
+		if (look) /* zero-width: consumes nothing */
+			pc.letter = pc.digit = false;
+		return pc;
+	}
+	case '[':
+		r->i++;
+		return rd_class(r);
+	case '.':
+		r->i++;
+		pc.letter = true;
+		return pc;
+	case '\\': {
+		char e = r->p[r->i + 1];
+
+		if (!e) {
+			r->bad = true;
+			return pc;
+		}
+		r->i += 2;
+		if (e == 'd') {
+			pc.digit = true;
+		} else if (e == 's' || e == 'h' || e == 'v' || e == 'b' ||
+			   e == 'B' || e == 'A' || e == 'z' || e == 'Z' ||
+			   e == 'G') {
+			/* blanks, or zero-width */
+		} else if (e >= '1' && e <= '9') {
+			/* the text of a group: letter-free when the pattern is
+			 * (checked at the end), a digit not guaranteed */
+			r->backref = true;
+			while (r->p[r->i] >= '0' && r->p[r->i] <= '9')
+				r->i++;
+		} else if (is_letter(e) || e == '0') {
+			r->bad = true;      /* \K, \w, \p, \x, \g, \k */
+		}
+		return pc;
+	}
+	default:
+		if (c == '{') {     /* a literal brace, or "{,n}": not worth it */
+			r->bad = true;
+			return pc;
+		}
+		if (c >= 0x80) {
+			r->nonascii = true;
+			r->i++;
+			while (((unsigned char)r->p[r->i] & 0xc0) == 0x80)
+				r->i++;
+			return pc;
+		}
+		r->i++;
+		pc.letter = is_letter(c);
+		pc.digit = c >= '0' && c <= '9';
+		return pc;
+	}
+}
+
+/* A quantifier after an atom: its minimum (1 when there is none). */
+static long rd_quant(struct rd *r, bool *had)
+{
+	long min = 1;
+	char c = r->p[r->i];
+
+	*had = true;
+	if (c == '?' || c == '*') {
+		min = 0;
+		r->i++;
+	} else if (c == '+') {
+		r->i++;
+	} else if (c == '{' && r->p[r->i + 1] == ',') {
+		r->bad = true;              /* "{,n}": read differently by
+		                             * PCRE2 versions */
+		return 1;
+	} else if (c == '{' && r->p[r->i + 1] >= '0' && r->p[r->i + 1] <= '9') {
+		size_t j = r->i + 1;
+
+		min = 0;
+		while (r->p[j] >= '0' && r->p[j] <= '9')
+			min = min * 10 + (r->p[j++] - '0');
+		if (r->p[j] == ',')
+			for (j++; r->p[j] >= '0' && r->p[j] <= '9'; j++)
+				;
+		if (r->p[j] != '}') {
+			r->bad = true;      /* literal '{': not worth it */
+			return 1;
+		}
+		r->i = j + 1;
+	} else {
+		*had = false;
+		return 1;
+	}
+	if (r->p[r->i] == '?' || r->p[r->i] == '+')
+		r->i++;                     /* lazy, possessive */
+	return min;
+}
+
+static struct piece rd_seq(struct rd *r, int depth)
+{
+	struct piece pc = { false, false };
+
+	while (!r->bad && r->p[r->i] && r->p[r->i] != '|' && r->p[r->i] != ')') {
+		size_t at = r->i;
+		struct piece a = rd_atom(r, depth);
+		bool had;
+		long min = rd_quant(r, &had);
+
+		if (depth == 0) {
+			r->last_item = at;
+			r->last_quant = had;
+		}
+		pc.letter |= a.letter;
+		pc.digit |= a.digit && min > 0;
+	}
+	return pc;
+}
+
+static struct piece rd_alt(struct rd *r, int depth)
+{
+	struct piece pc = rd_seq(r, depth);
+
+	while (!r->bad && r->p[r->i] == '|') {
+		struct piece b;
+
+		r->i++;
+		b = rd_seq(r, depth);
+		pc.letter |= b.letter;
+		pc.digit &= b.digit;
+	}
+	return pc;
+}
+
+bool lt_shape_digit_word(const char *pattern)
+{
+	struct rd r = { .p = pattern };
+	struct piece pc;
+	size_t end = 0;
+	const char *last;
+
+	if (!lt_shape_starts_at_edge(pattern))
+		return false;
+	pc = rd_alt(&r, 0);
+	if (r.bad || r.p[r.i] || pc.letter || !pc.digit ||
+	    (r.caseless && r.nonascii) || (r.backref && r.cap_in_look))
+		return false;
+	/* the last top-level item: "(?![...A-Za-z0-9...]" then '|' or ')' */
+	last = pattern + r.last_item;
+	return !r.last_quant && strncmp(last, "(?![", 4) == 0 &&
+	       class_has_alnum(last + 4, &end) &&
+	       (last[4 + end] == '|' || last[4 + end] == ')');
+}

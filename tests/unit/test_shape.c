@@ -162,8 +162,27 @@ static bool is_alnum(unsigned char c)
 	return (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
 }
 
+/* A run of digits with no ASCII letter beside it (what digit_word
+ * patterns need), written again here as the specification. */
+static bool has_digit_word(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		if (s[i] < '0' || s[i] > '9')
+			continue;
+		while (j < n && s[j] >= '0' && s[j] <= '9')
+			j++;
+		if ((i == 0 || !((s[i - 1] | 0x20) >= 'a' && (s[i - 1] | 0x20) <= 'z')) &&
+		    (j == n || !((s[j] | 0x20) >= 'a' && (s[j] | 0x20) <= 'z')))
+			return true;
+		i = j;
+	}
+	return false;
+}
+
 static void check_pattern(const char *id, const void *code, const uint8_t *cls,
-			  bool once, bool at_edge, size_t *checked)
+			  bool once, bool at_edge, bool word, size_t *checked)
 {
 	const pcre2_code *re = code;
 	char rnd_cell[128], var[128];
@@ -183,6 +202,9 @@ static void check_pattern(const char *id, const void *code, const uint8_t *cls,
 			if (a[k] > 0 && is_alnum((unsigned char)s[a[k] - 1]))
 				fail_msg("%s: cell %zu: a match starts inside a word",
 					 id, c);
+		/* digit_word: a match needs a digit run without letters */
+		if (word && na > 1 && !has_digit_word(s, n))
+			fail_msg("%s: cell %zu matches without a digit word", id, c);
 		for (int v = 0; v < 25; v++) {
 			size_t nb;
 
@@ -200,7 +222,7 @@ static void check_pattern(const char *id, const void *code, const uint8_t *cls,
 static void test_shape_property(void **state)
 {
 	struct lt_packset *ps = load_shipped();
-	size_t checked = 0, known = 0, edges = 0;
+	size_t checked = 0, known = 0, edges = 0, words = 0;
 	(void)state;
 
 	for (size_t d = 0; d < lt_packset_count(ps); d++) {
@@ -211,15 +233,17 @@ static void test_shape_property(void **state)
 			continue;
 		known++;
 		check_pattern(id, rt->re, rt->shape, rt->cell_scope, rt->at_edge,
-			      &checked);
+			      rt->digit_word, &checked);
 		if (rt->re_anchored)
 			check_pattern(id, rt->re_anchored, rt->shape, true,
-				      false, &checked);
+				      false, rt->digit_word, &checked);
 		edges += rt->at_edge;
+		words += rt->digit_word;
 	}
 	/* every shipped pattern is understood, and was checked */
 	assert_int_equal(known, lt_packset_count(ps));
 	assert_true(edges >= 10);   /* the digit and address patterns */
+	assert_true(words >= 7);    /* card, phones, RRN, MyKad */
 	assert_true(checked > 100000);
 	lt_packset_free(ps);
 }
@@ -340,6 +364,54 @@ static void test_shape_edge(void **state)
 	lt_packset_free(ps);
 }
 
+/* Which patterns need a run of digits with no letter beside it. */
+static void test_shape_digit_word(void **state)
+{
+	static const char *const yes[] = {
+		"(?<![A-Za-z0-9]|\\d[-. ])(?:\\d{4}([ -])\\d{4}\\1\\d{4}|\\d{12,19})"
+		"(?![A-Za-z0-9]|[-. ]\\d)",
+		"(?<![A-Za-z0-9+])\\+[1-9](?:[ .-]?\\(?\\d\\)?){6,14}(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])(?:\\(0\\)|0)?[3689]\\d{3}(?![A-Za-z0-9])",
+	};
+	static const char *const no[] = {
+		"(?<![A-Za-z0-9])[STFGM]\\d{7}[A-Z](?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])\\d{4}", "(?<![A-Za-z0-9])\\d{4}(?![A-Za-z0-9])?",
+		"(?<![A-Za-z0-9])\\d?(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])(?:\\d+|x)(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])(?=([a-z]))\\1\\d(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])[^x]\\d(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])\\d.(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])\\w\\d(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])\\d{,3}(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])[0-Z]\\d(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])\\d(?![A-Z0-9])",
+		"\\d{4}(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])(?i:\xe2\x84\xaa)\\d(?![A-Za-z0-9])",
+	};
+	struct lt_packset *ps = load_shipped();
+	struct lt_matcher *m = lt_matcher_new(ps);
+	struct lt_hit h[64];
+	size_t nh;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
+		if (!lt_shape_digit_word(yes[i]))
+			fail_msg("digit-word pattern %zu not seen", i);
+	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
+		if (lt_shape_digit_word(no[i]))
+			fail_msg("pattern %zu taken for a digit-word one", i);
+	/* digits inside words: no card, phone or ID run at all */
+	assert_int_equal(lt_match_cell(m, "ref INV4111111111111111 x9123456700",
+				       35, NULL, h, 64), 0);
+	nh = lt_match_cell(m, "ref 4111111111111111 ok", 23, NULL, h, 64);
+	assert_int_equal(nh, 1);
+	assert_int_equal(h[0].det, lt_packset_find(ps, "payment_card"));
+	nh = lt_match_cell(m, "call(+65)91234567", 17, NULL, h, 64);
+	assert_true(nh >= 1);
+	lt_matcher_free(m);
+	lt_packset_free(ps);
+}
+
 /* A matcher with a warm shape cache finds what one without finds. */
 static void test_shape_cache_equivalent(void **state)
 {
@@ -390,6 +462,7 @@ int main(void)
 		cmocka_unit_test(test_shape_classes),
 		cmocka_unit_test(test_shape_property),
 		cmocka_unit_test(test_shape_edge),
+		cmocka_unit_test(test_shape_digit_word),
 		cmocka_unit_test(test_shape_cache_equivalent),
 	};
 
