@@ -239,6 +239,10 @@ struct lt_profile;
 struct lt_profile *lt_profile_new(const struct lt_packset *ps,
 				  const char *const *names, size_t ncols,
 				  bool all);
+/* Column i can only hold what kinds[i] (enum lt_col_kind, from a typed
+ * source) allows: detectors of other categories are not run on it. */
+void lt_profile_col_kinds(struct lt_profile *p, const uint8_t *kinds,
+			  size_t n);
 void lt_profile_free(struct lt_profile *p);
 /* Columns seen so far (header plus any colN added by longer rows). */
 size_t lt_profile_ncols(const struct lt_profile *p);

@@ -89,11 +89,25 @@ struct lt_stream_opts {
 };
 
 /* Metadata a stream knows once read (pg: estimates and sampling). */
+/* What a typed column (PostgreSQL's catalog) can hold, as far as the
+ * detectors go: a timestamp can be a date of birth but never a phone
+ * number, an inet column only an IP address, a uuid none of them. */
+enum lt_col_kind {
+	LT_COL_ANY = 0,         /* text, numbers, json, arrays...: by content */
+	LT_COL_DATETIME,        /* date, time, timestamp[tz]: dates of birth */
+	LT_COL_NETWORK,         /* inet, cidr: IP addresses */
+	LT_COL_OPAQUE,          /* uuid, interval: nothing */
+};
+
 struct lt_stream_info {
 	const char *container;  /* "plain", "gzip", "zip", "postgres" */
 	int64_t rows_estimated; /* -1 when unknown */
 	bool source_sampled;    /* the source itself sampled (pg TABLESAMPLE) */
 	uint64_t raw_bytes;     /* bytes read from the file (compressed size) */
+	const uint8_t *col_kinds; /* enum lt_col_kind per column, in order,
+	                           * known as soon as the stream is open;
+	                           * NULL for files.  Owned by the stream. */
+	size_t n_col_kinds;
 };
 
 int lt_stream_open(const struct lt_source *src, const struct lt_stream_opts *o,

@@ -67,6 +67,8 @@ struct col {
 	uint64_t non_empty;
 	int8_t *hint;              /* per detector */
 	uint8_t *run;              /* per detector: run it on this column */
+	bool none;                 /* no detector runs here (a timestamp or
+	                            * uuid column of a typed source) */
 	uint8_t *inert;            /* per detector: its values never hide
 	                            * another detector's (header-led types
 	                            * without their header) */
@@ -123,6 +125,7 @@ static void col_init(struct lt_profile *p, struct col *c, const char *name)
 	c->memo = NULL;
 	c->memo_probes = c->memo_found = 0;
 	c->memo_off = false;
+	c->none = false;
 	c->lead = -1;
 	c->hint = lt_xcalloc(p->ndet, sizeof *c->hint);
 	c->run = lt_xcalloc(p->ndet, 1);
@@ -175,6 +178,32 @@ struct lt_profile *lt_profile_new(const struct lt_packset *ps,
 	for (size_t i = 0; i < ncols; i++)
 		add_col(p, names[i]);
 	return p;
+}
+
+static bool kind_allows(uint8_t kind, const char *category)
+{
+	switch (kind) {
+	case LT_COL_DATETIME: return strcmp(category, "date_of_birth") == 0;
+	case LT_COL_NETWORK: return strcmp(category, "ip_address") == 0;
+	case LT_COL_OPAQUE: return false;
+	default: return true;
+	}
+}
+
+void lt_profile_col_kinds(struct lt_profile *p, const uint8_t *kinds,
+			  size_t n)
+{
+	for (size_t i = 0; i < n && i < p->ncols; i++)
+		for (size_t d = 0; d < p->ndet; d++)
+			if (!kind_allows(kinds[i],
+					 lt_packset_info(p->ps, d)->category))
+				p->cols[i].run[d] = 0;
+	for (size_t i = 0; i < n && i < p->ncols; i++) {
+		p->cols[i].none = true;
+		for (size_t d = 0; d < p->ndet; d++)
+			if (p->cols[i].run[d])
+				p->cols[i].none = false;
+	}
 }
 
 void lt_profile_free(struct lt_profile *p)
@@ -345,6 +374,8 @@ void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 		if (len == 0 || is_blank(cell, len))
 			continue;
 		c->non_empty++;
+		if (c->none)
+			continue;
 		nh = match_memo(p, c, m, cell, len, &seen);
 		for (size_t h = 0; h < nh; h++) {
 			const struct lt_hit *hit = &p->hits[h];

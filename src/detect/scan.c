@@ -46,7 +46,23 @@ struct sink {
 	bool header_masked;          /* the header row looked like data */
 	bool want_header;            /* the next record is the header */
 	bool stopped;                /* --sample reached with rows left */
+	const uint8_t *kinds;        /* what each column can hold (typed
+	                              * sources), NULL: anything */
+	size_t n_kinds;
 };
+
+/* A profile for the sink's columns (names may be NULL), limited to what
+ * typed columns can hold. */
+static struct lt_profile *sink_profile(const struct sink *s,
+				       const char *const *names, size_t n)
+{
+	struct lt_profile *p = lt_profile_new(s->ps, names, n,
+					      s->o->min_conf <= LT_CONF_LOW);
+
+	if (s->kinds)
+		lt_profile_col_kinds(p, s->kinds, s->n_kinds);
+	return p;
+}
 
 /* True when a cell of the header row holds a value a detector accepts on
  * its own (an NRIC, an email): the "header" is a row of data, and its
@@ -82,8 +98,7 @@ static void sink_header(struct sink *s, const struct lt_field *f, size_t n)
 		}
 	}
 	s->n_names = n;
-	s->prof = lt_profile_new(s->ps, (const char *const *)s->names, n,
-				 s->o->min_conf <= LT_CONF_LOW);
+	s->prof = sink_profile(s, (const char *const *)s->names, n);
 	s->header_n = n;
 }
 
@@ -100,7 +115,7 @@ static int on_record(void *ctx, const struct lt_field *f, size_t n,
 			sink_header(s, f, n);
 			return 0;
 		}
-		s->prof = lt_profile_new(s->ps, NULL, 0, s->o->min_conf <= LT_CONF_LOW);
+		s->prof = sink_profile(s, NULL, 0);
 		s->header_n = n;
 	}
 	if (s->o->sample_rows && s->rows >= s->o->sample_rows) {
@@ -364,6 +379,9 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 		fail(out, &err);
 		return;
 	}
+	lt_stream_info(rd.st, &info);   /* typed columns, known already */
+	main_sink.kinds = info.col_kinds;
+	main_sink.n_kinds = info.n_col_kinds;
 	lt_buf_init(&text, 0);
 	rd.raw = lt_xmalloc(READ_CHUNK);
 	rd.dec = lt_decoder_new(o->encoding, o->encoding_strict);
@@ -456,7 +474,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			break;
 		}
 		if (!main_sink.prof)
-			main_sink.prof = lt_profile_new(ps, NULL, 0, o->min_conf <= LT_CONF_LOW);
+			main_sink.prof = sink_profile(&main_sink, NULL, 0);
 		main_sink.want_header = false;
 
 		ws = lt_xcalloc(nw, sizeof *ws);
@@ -466,9 +484,9 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			ws[i].s.m = m[i];
 			ws[i].s.rows = 0;
 			ws[i].s.ragged = 0;
-			ws[i].s.prof = lt_profile_new(ps, (const char *const *)main_sink.names,
-						      main_sink.n_names,
-						      o->min_conf <= LT_CONF_LOW);
+			ws[i].s.prof = sink_profile(&main_sink,
+						    (const char *const *)main_sink.names,
+						    main_sink.n_names);
 			if (pthread_create(&ws[i].tid, NULL, work, &ws[i]) == 0)
 				ws[i].started = true;
 		}

@@ -638,6 +638,7 @@ struct pg_stream {
 	                          * count becomes the exact rows_estimated */
 	bool done;               /* end of COPY reached */
 	struct lt_err fail;      /* sticky error once read failed */
+	uint8_t *kinds;          /* enum lt_col_kind per column */
 };
 
 static void reader_close(struct pg_reader *r)
@@ -693,6 +694,7 @@ static void pg_stream_free(struct pg_stream *ps)
 	for (size_t i = 0; i < ps->nmore; i++)
 		reader_close(&ps->more[i]);
 	free(ps->more);
+	free(ps->kinds);
 	secrets_release(&ps->sc);
 	free(ps->name);
 	free(ps);
@@ -1022,6 +1024,19 @@ static int plan_sample(PGconn *c, struct lt_stream *s, struct pg_stream *ps,
 	return 0;
 }
 
+/* What a column of this type can hold (enum lt_col_kind): typcategory D
+ * is date/time, I network addresses, T intervals; 2950 is uuid. */
+static uint8_t col_kind(const char *typcategory, const char *typoid)
+{
+	switch (typcategory[0]) {
+	case 'D': return LT_COL_DATETIME;
+	case 'I': return LT_COL_NETWORK;
+	case 'T': return LT_COL_OPAQUE;
+	default: break;
+	}
+	return strcmp(typoid, "2950") == 0 ? LT_COL_OPAQUE : LT_COL_ANY;
+}
+
 static bool skip_type(const char *typcategory, const char *typoid)
 {
 	/* boolean, geometric; bytea (17) */
@@ -1233,9 +1248,11 @@ int lt_pg_stream_open(const struct lt_source *src,
 	if (!r)
 		goto fail;
 	n = PQntuples(r);
+	ps->kinds = lt_xcalloc(n ? (size_t)n : 1, 1);
 	for (i = 0; i < n; i++) {
 		char *q = quote_ident(c, PQgetvalue(r, i, 0));
 
+		ps->kinds[i] = col_kind(PQgetvalue(r, i, 1), PQgetvalue(r, i, 2));
 		if (i > 0)
 			lt_buf_append(&cols, ", ", 2);
 		if (skip_type(PQgetvalue(r, i, 1), PQgetvalue(r, i, 2)))
@@ -1271,6 +1288,8 @@ int lt_pg_stream_open(const struct lt_source *src,
 		ps->r.in_copy = true;
 	}
 	ps->live = 1 + ps->nmore;
+	s->info.col_kinds = ps->kinds;
+	s->info.n_col_kinds = (size_t)n;
 
 	free(sql);
 	free(rel);

@@ -113,6 +113,8 @@ CREATE TABLE public.orders_2025 PARTITION OF public.orders
 CREATE TABLE public.orders_2026 PARTITION OF public.orders
   FOR VALUES FROM ('2026-01-01') TO ('2027-01-01');
 CREATE VIEW public.v_contacts AS SELECT id, email, mobile FROM public.customers;
+CREATE TABLE public.typed (id integer, called_at timestamptz, wait_for interval,
+  seen_from inet, dob date, ref uuid);
 """)
     rows = []
     for i in range(1, 301):
@@ -128,6 +130,13 @@ CREATE VIEW public.v_contacts AS SELECT id, email, mobile FROM public.customers;
           "updated_at", "last_ip", "ext_id", "prefs", "phones", "balance",
           "active", "photo", "home"], rows)
     copy(o, "public.settings", ["k", "v"], [("opt%d" % i, i) for i in range(5)])
+    # an interval of N days renders as "N days": N a mobile number here
+    copy(o, "public.typed", ["id", "called_at", "wait_for", "seen_from", "dob", "ref"],
+         [(i, "2026-0%d-1%d 10:00:00+08" % (rnd.randrange(1, 9), rnd.randrange(10)),
+           "%s days" % sgmob(),
+           "10.%d.%d.%d" % (rnd.randrange(256), rnd.randrange(256), rnd.randrange(1, 255)),
+           "19%02d-%02d-%02d" % (rnd.randrange(50, 99), rnd.randrange(1, 13), rnd.randrange(1, 28)),
+           uuid()) for i in range(1, 201)])
     copy(o, "public.events", ["id", "nric", "email", "note"],
          [(i, nric(), email(i), "event %d" % i) for i in range(1, 50001)])
     copy(o, "public.secret_notes", ["id", "nric"], [(i, nric()) for i in range(1, 51)])
@@ -233,6 +242,15 @@ has("public.customers", "phones", "sg.phone")
 has("crm.we\"ird.tbl", "e-mail", "email")
 ' "contacts"
 case_done "pg: phones (bigint, text[]), emails (text, jsonb), cards found"
+
+pgcheck '
+has("public.typed", "dob", "date_of_birth")
+has("public.typed", "seen_from", "ip_address")
+s = by_table("public.typed")
+for c in ("called_at", "wait_for", "ref"):
+    assert not types(s, c), "%s: %s" % (c, sorted(types(s, c)))
+' "typed columns"
+case_done "pg: typed columns: dates only as dates of birth, inet as IPs, intervals and uuids not at all"
 
 pgcheck '
 o = by_table("public.orders")
@@ -462,7 +480,7 @@ case_done "pg: the password appears in no stdout, stderr or -o file"
 
 n=$(pg_psql "$DB" -Atc "SELECT sum(n_tup_ins + n_tup_upd + n_tup_del)
 	FROM pg_catalog.pg_stat_user_tables")
-n_loaded=$((300 + 5 + 50000 + 50 + 200 + 200 + 100 + 400 + 30000))
+n_loaded=$((300 + 5 + 200 + 50000 + 50 + 200 + 200 + 100 + 400 + 30000))
 [ "$n" = "$n_loaded" ] || fail "rows changed: $n, loaded $n_loaded"
 case_done "pg: nothing written (only the loaded rows ever changed)"
 
