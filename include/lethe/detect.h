@@ -175,6 +175,8 @@ struct lt_det_rt {
 	bool at_edge;             /* matches start only at offset 0 or after a
 	                           * byte not an ASCII letter or digit
 	                           * (lt_shape_starts_at_edge) */
+	uint32_t max_match;       /* bytes a match takes at most; 0: unbounded
+	                           * or unknown (lt_shape_max_len) */
 	bool digit_word;          /* at_edge, and a match needs digits with no
 	                           * ASCII letter beside them
 	                           * (lt_shape_digit_word) */
@@ -200,6 +202,8 @@ bool lt_shape_starts_at_edge(const char *pattern);
  * every letter and digit.  Such a match needs a run of digits with no
  * letter right before or after it ("2023", not the "2023" of "ab2023"). */
 bool lt_shape_digit_word(const char *pattern);
+/* The most bytes a match can take, or 0 when unbounded or unknown. */
+size_t lt_shape_max_len(const char *pattern);
 
 /* ---- column profiles ------------------------------------------------------ */
 enum lt_confidence { LT_CONF_NONE = 0, LT_CONF_LOW, LT_CONF_MEDIUM, LT_CONF_HIGH };

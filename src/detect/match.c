@@ -254,6 +254,11 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 			pf->first_cls = classes_of(rt->first, 32);
 		pf->min_len = rt->min_len;
 		pf->max_len = rt->max_len;
+		/* a cell-scope value is the whole trimmed cell: no longer than
+		 * the pattern can match */
+		if (rt->cell_scope && rt->max_match &&
+		    (!pf->max_len || rt->max_match < pf->max_len))
+			pf->max_len = rt->max_match;
 		pf->min_digits = rt->min_digits;
 		pf->min_run = rt->min_digit_run;
 		pf->cell_scope = rt->cell_scope;
@@ -725,8 +730,9 @@ static bool run_at_start(struct lt_matcher *m, size_t d, size_t lead,
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
 	int rc;
 
-	if (!in_first(rt, (unsigned char)cell[0]))
-		return false;
+	if (!in_first(rt, (unsigned char)cell[0]) ||
+	    (rt->max_match && n > rt->max_match))
+		return false;   /* no match can start here, or cover the cell */
 	/* The lead's first match was its whole-cell value (a later match
 	 * cannot start at 0), so the same pattern matches the same span. */
 	if (rt->same_re != m->rt[lead]->same_re) {

@@ -389,6 +389,7 @@ static int load_detector(struct ctx *c, const yaml_node_t *m)
 	struct det *d;
 	const char *s;
 	uint32_t min_len = 0, max_len = 0, minlength = 0;
+	size_t mx;
 	long dup;
 
 	if (m->type != YAML_MAPPING_NODE)
@@ -558,6 +559,8 @@ static int load_detector(struct ctx *c, const yaml_node_t *m)
 			lt_shape_starts_at_edge(d->pattern);
 	d->rt.digit_word = !d->info.cell_scope &&
 			   lt_shape_digit_word(d->pattern);
+	mx = lt_shape_max_len(d->pattern);
+	d->rt.max_match = mx <= UINT32_MAX ? (uint32_t)mx : 0;
 	d->rt.same_re = (uint32_t)(ps->n - 1);
 	for (size_t e = 0; e + 1 < ps->n; e++)
 		if (ps->d[e].info.cell_scope == d->info.cell_scope &&

@@ -654,7 +654,27 @@ struct rd {
 	bool last_quant;    /* ... and whether a quantifier follows it */
 };
 
-struct piece { bool letter, digit; };
+/* What a piece of pattern may consume: an ASCII letter; a digit in every
+ * match; at most mx bytes (NO_MAX: unbounded). */
+#define NO_MAX SIZE_MAX
+struct piece { bool letter, digit; size_t mx; };
+
+static size_t add_max(size_t a, size_t b)
+{
+	return a == NO_MAX || b == NO_MAX || a > NO_MAX - b ? NO_MAX : a + b;
+}
+
+static size_t mul_max(size_t a, size_t k)
+{
+	if (a == 0 || k == 0)
+		return 0;
+	return a == NO_MAX || k == NO_MAX || a > NO_MAX / k ? NO_MAX : a * k;
+}
+
+static size_t utf8_len(unsigned char c)
+{
+	return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+}
 
 static struct piece rd_alt(struct rd *r, int depth);
 
@@ -665,12 +685,13 @@ static bool is_letter(unsigned c)
 
 static struct piece rd_class(struct rd *r)
 {
-	struct piece pc = { false, true };
+	struct piece pc = { false, true, 1 };
 	bool first = true;
 
 	if (r->p[r->i] == '^') {
 		pc.letter = true;
 		pc.digit = false;
+		pc.mx = 4;      /* any character but these */
 		r->i++;
 	}
 	for (;; first = false) {
@@ -702,6 +723,8 @@ static struct piece rd_class(struct rd *r)
 			if (e == 's' || e == 'h' || e == 'v' || (!is_letter(e) &&
 			    !(e >= '0' && e <= '9'))) {
 				pc.digit = false;   /* a blank or punctuation */
+				if (e == 'h' || e == 'v')
+					pc.mx = 4;  /* U+2028 and others */
 				continue;
 			}
 			r->bad = true;      /* \w, \p, \x..: not worth it */
@@ -726,6 +749,7 @@ static struct piece rd_class(struct rd *r)
 		if (c >= 0x80) {            /* a UTF-8 character */
 			r->nonascii = true;
 			pc.digit = false;
+			pc.mx = 4;
 			r->i++;
 			while (((unsigned char)r->p[r->i] & 0xc0) == 0x80)
 				r->i++;
@@ -741,7 +765,7 @@ static struct piece rd_class(struct rd *r)
 
 static struct piece rd_atom(struct rd *r, int depth)
 {
-	struct piece pc = { false, false };
+	struct piece pc = { false, false, 0 };
 	unsigned char c = (unsigned char)r->p[r->i];
 
 	switch (c) {
@@ -797,8 +821,10 @@ static struct piece rd_atom(struct rd *r, int depth)
 			return pc;
 		}
 		r->i++;
-		if (look) /* zero-width: consumes nothing */
+		if (look) { /* zero-width: consumes nothing */
 			pc.letter = pc.digit = false;
+			pc.mx = 0;
+		}
 		return pc;
 	}
 	case '[':
@@ -807,6 +833,7 @@ static struct piece rd_atom(struct rd *r, int depth)
 	case '.':
 		r->i++;
 		pc.letter = true;
+		pc.mx = 4;
 		return pc;
 	case '\\': {
 		char e = r->p[r->i + 1];
@@ -818,11 +845,14 @@ static struct piece rd_atom(struct rd *r, int depth)
 		r->i += 2;
 		if (e == 'd') {
 			pc.digit = true;
-		} else if (e == 's' || e == 'h' || e == 'v' || e == 'b' ||
-			   e == 'B' || e == 'A' || e == 'z' || e == 'Z' ||
-			   e == 'G') {
-			/* blanks, or zero-width */
+			pc.mx = 1;
+		} else if (e == 's' || e == 'h' || e == 'v') {
+			pc.mx = e == 's' ? 1 : 3;   /* blanks */
+		} else if (e == 'b' || e == 'B' || e == 'A' || e == 'z' ||
+			   e == 'Z' || e == 'G') {
+			/* zero-width */
 		} else if (e >= '1' && e <= '9') {
+			pc.mx = NO_MAX;
 			/* the text of a group: letter-free when the pattern is
 			 * (checked at the end), a digit not guaranteed */
 			r->backref = true;
@@ -830,6 +860,8 @@ static struct piece rd_atom(struct rd *r, int depth)
 				r->i++;
 		} else if (is_letter(e) || e == '0') {
 			r->bad = true;      /* \K, \w, \p, \x, \g, \k */
+		} else {
+			pc.mx = 1;          /* escaped punctuation */
 		}
 		return pc;
 	}
@@ -840,6 +872,7 @@ static struct piece rd_atom(struct rd *r, int depth)
 		}
 		if (c >= 0x80) {
 			r->nonascii = true;
+			pc.mx = utf8_len(c);
 			r->i++;
 			while (((unsigned char)r->p[r->i] & 0xc0) == 0x80)
 				r->i++;
@@ -848,35 +881,48 @@ static struct piece rd_atom(struct rd *r, int depth)
 		r->i++;
 		pc.letter = is_letter(c);
 		pc.digit = c >= '0' && c <= '9';
+		pc.mx = 1;
 		return pc;
 	}
 }
 
-/* A quantifier after an atom: its minimum (1 when there is none). */
-static long rd_quant(struct rd *r, bool *had)
+/* A quantifier after an atom: its minimum and maximum count (1 and 1
+ * when there is none; *max NO_MAX when unbounded). */
+static long rd_quant(struct rd *r, bool *had, size_t *max)
 {
 	long min = 1;
 	char c = r->p[r->i];
 
 	*had = true;
+	*max = 1;
 	if (c == '?' || c == '*') {
 		min = 0;
+		*max = c == '?' ? 1 : NO_MAX;
 		r->i++;
 	} else if (c == '+') {
+		*max = NO_MAX;
 		r->i++;
 	} else if (c == '{' && r->p[r->i + 1] == ',') {
 		r->bad = true;              /* "{,n}": read differently by
 		                             * PCRE2 versions */
 		return 1;
 	} else if (c == '{' && r->p[r->i + 1] >= '0' && r->p[r->i + 1] <= '9') {
-		size_t j = r->i + 1;
+		size_t j = r->i + 1, hi = 0;
 
 		min = 0;
-		while (r->p[j] >= '0' && r->p[j] <= '9')
+		while (r->p[j] >= '0' && r->p[j] <= '9' && min < 100000)
 			min = min * 10 + (r->p[j++] - '0');
-		if (r->p[j] == ',')
-			for (j++; r->p[j] >= '0' && r->p[j] <= '9'; j++)
-				;
+		*max = (size_t)min;
+		if (r->p[j] == ',') {
+			j++;
+			*max = NO_MAX;
+			if (r->p[j] >= '0' && r->p[j] <= '9') {
+				while (r->p[j] >= '0' && r->p[j] <= '9' &&
+				       hi < 100000)
+					hi = hi * 10 + (size_t)(r->p[j++] - '0');
+				*max = hi;
+			}
+		}
 		if (r->p[j] != '}') {
 			r->bad = true;      /* literal '{': not worth it */
 			return 1;
@@ -893,13 +939,13 @@ static long rd_quant(struct rd *r, bool *had)
 
 static struct piece rd_seq(struct rd *r, int depth)
 {
-	struct piece pc = { false, false };
+	struct piece pc = { false, false, 0 };
 
 	while (!r->bad && r->p[r->i] && r->p[r->i] != '|' && r->p[r->i] != ')') {
-		size_t at = r->i;
+		size_t at = r->i, qmax;
 		struct piece a = rd_atom(r, depth);
 		bool had;
-		long min = rd_quant(r, &had);
+		long min = rd_quant(r, &had, &qmax);
 
 		if (depth == 0) {
 			r->last_item = at;
@@ -907,6 +953,7 @@ static struct piece rd_seq(struct rd *r, int depth)
 		}
 		pc.letter |= a.letter;
 		pc.digit |= a.digit && min > 0;
+		pc.mx = add_max(pc.mx, mul_max(a.mx, qmax));
 	}
 	return pc;
 }
@@ -922,6 +969,7 @@ static struct piece rd_alt(struct rd *r, int depth)
 		b = rd_seq(r, depth);
 		pc.letter |= b.letter;
 		pc.digit &= b.digit;
+		pc.mx = b.mx > pc.mx ? b.mx : pc.mx;
 	}
 	return pc;
 }
@@ -944,4 +992,15 @@ bool lt_shape_digit_word(const char *pattern)
 	return !r.last_quant && strncmp(last, "(?![", 4) == 0 &&
 	       class_has_alnum(last + 4, &end) &&
 	       (last[4 + end] == '|' || last[4 + end] == ')');
+}
+
+size_t lt_shape_max_len(const char *pattern)
+{
+	struct rd r = { .p = pattern };
+	struct piece pc = rd_alt(&r, 0);
+
+	/* caseless: an ASCII letter may match a longer character (U+212A) */
+	if (r.bad || r.p[r.i] || r.caseless || pc.mx == NO_MAX)
+		return 0;
+	return pc.mx;
 }

@@ -182,7 +182,8 @@ static bool has_digit_word(const char *s, size_t n)
 }
 
 static void check_pattern(const char *id, const void *code, const uint8_t *cls,
-			  bool once, bool at_edge, bool word, size_t *checked)
+			  bool once, bool at_edge, bool word, size_t max_match,
+			  size_t *checked)
 {
 	const pcre2_code *re = code;
 	char rnd_cell[128], var[128];
@@ -202,6 +203,11 @@ static void check_pattern(const char *id, const void *code, const uint8_t *cls,
 			if (a[k] > 0 && is_alnum((unsigned char)s[a[k] - 1]))
 				fail_msg("%s: cell %zu: a match starts inside a word",
 					 id, c);
+		/* max_match: no match is longer */
+		for (size_t k = 0; max_match && k + 1 < na; k += 2)
+			if ((size_t)(a[k + 1] - a[k]) > max_match)
+				fail_msg("%s: cell %zu: a match of %ld bytes, max %zu",
+					 id, c, a[k + 1] - a[k], max_match);
 		/* digit_word: a match needs a digit run without letters */
 		if (word && na > 1 && !has_digit_word(s, n))
 			fail_msg("%s: cell %zu matches without a digit word", id, c);
@@ -222,7 +228,7 @@ static void check_pattern(const char *id, const void *code, const uint8_t *cls,
 static void test_shape_property(void **state)
 {
 	struct lt_packset *ps = load_shipped();
-	size_t checked = 0, known = 0, edges = 0, words = 0;
+	size_t checked = 0, known = 0, edges = 0, words = 0, bounded = 0;
 	(void)state;
 
 	for (size_t d = 0; d < lt_packset_count(ps); d++) {
@@ -233,10 +239,12 @@ static void test_shape_property(void **state)
 			continue;
 		known++;
 		check_pattern(id, rt->re, rt->shape, rt->cell_scope, rt->at_edge,
-			      rt->digit_word, &checked);
+			      rt->digit_word, rt->max_match, &checked);
 		if (rt->re_anchored)
 			check_pattern(id, rt->re_anchored, rt->shape, true,
-				      false, rt->digit_word, &checked);
+				      false, rt->digit_word, rt->max_match,
+				      &checked);
+		bounded += rt->max_match > 0;
 		edges += rt->at_edge;
 		words += rt->digit_word;
 	}
@@ -244,6 +252,7 @@ static void test_shape_property(void **state)
 	assert_int_equal(known, lt_packset_count(ps));
 	assert_true(edges >= 10);   /* the digit and address patterns */
 	assert_true(words >= 7);    /* card, phones, RRN, MyKad */
+	assert_true(bounded >= 8);  /* RRN, MyKad, phones, postcodes... */
 	assert_true(checked > 100000);
 	lt_packset_free(ps);
 }
@@ -394,6 +403,16 @@ static void test_shape_digit_word(void **state)
 	size_t nh;
 	(void)state;
 
+	/* the longest match */
+	assert_int_equal(lt_shape_max_len("\\d{6}[- ]?\\d{7}"), 14);
+	assert_int_equal(lt_shape_max_len("(?<![A-Za-z0-9])\\d{3,5}(?:-\\d{4})?(?![0-9])"), 10);
+	assert_int_equal(lt_shape_max_len("ab|c{2}d|\xea\xb0\x80"), 3);
+	assert_int_equal(lt_shape_max_len("[^x]\\.[\xea\xb0\x80" "a]"), 9);
+	assert_int_equal(lt_shape_max_len("\\d+"), 0);
+	assert_int_equal(lt_shape_max_len("\\d{2,}"), 0);
+	assert_int_equal(lt_shape_max_len("(\\d)\\1"), 0);
+	assert_int_equal(lt_shape_max_len("(?i:k)"), 0);   /* U+212A: 3 bytes */
+	assert_int_equal(lt_shape_max_len("\\w{3}"), 0);   /* not read */
 	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
 		if (!lt_shape_digit_word(yes[i]))
 			fail_msg("digit-word pattern %zu not seen", i);
