@@ -90,9 +90,9 @@ struct lt_matcher {
 	uint64_t text_dets, cell_dets;
 	uint64_t req_union, req_by_cls[64];    /* a missing class fails */
 	uint64_t any_dets, any_by_cls[64];     /* a present class satisfies */
-	uint64_t first_dets, first_by_cls[64];
-	uint64_t any_by_byte[256];    /* the same per byte, for the cell loop */
-	uint64_t first_by_byte[256];
+	uint64_t first_dets;          /* detectors first_by_byte covers */
+	uint64_t any_cls;             /* classes some require_any holds */
+	uint64_t first_by_byte[256];  /* the detectors a byte can start */
 	uint64_t edge_dets;           /* rt->at_edge: a first byte counts only
 	                               * at offset 0 or after a non-alnum */
 	uint64_t word_dets;           /* rt->digit_word: need a digit run with
@@ -211,6 +211,13 @@ static uint64_t classes_of(const uint8_t *set, int nbytes)
 	return m;
 }
 
+/* Whether a match of the detector can start with byte c (true when PCRE2
+ * could not tell). */
+static bool in_first(const struct lt_det_rt *rt, unsigned char c)
+{
+	return !rt->first_known || (rt->first[c >> 3] >> (c & 7) & 1);
+}
+
 struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 {
 	struct lt_matcher *m = lt_xcalloc(1, sizeof *m);
@@ -288,10 +295,10 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 					m->req_union |= kb;
 					m->req_by_cls[k] |= bit;
 				}
-				if (pf->any & kb)
+				if (pf->any & kb) {
 					m->any_by_cls[k] |= bit;
-				if (!pf->cell_scope && (pf->first_cls & kb))
-					m->first_by_cls[k] |= bit;
+					m->any_cls |= kb;
+				}
 			}
 			if (pf->any)
 				m->any_dets |= bit;
@@ -315,12 +322,13 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 		for (size_t o = 0; o < m->ndet; o++)
 			if (o != d && m->rt[o]->same_re == m->rt[d]->same_re)
 				m->twinned[d] = 1;
-	for (int c = 0; c < 256; c++) {
-		int k = __builtin_ctzll(byte_cls[c]);
-
-		m->any_by_byte[c] = m->any_by_cls[k];
-		m->first_by_byte[c] = m->first_by_cls[k];
-	}
+	/* per byte, not per class: 'n' and 's' share a class, but only
+	 * 's' can start an NRIC */
+	for (size_t d = 0; d < m->ndet && d < 64; d++)
+		if (m->first_dets >> d & 1)
+			for (int c = 0; c < 256; c++)
+				if (in_first(m->rt[d], (unsigned char)c))
+					m->first_by_byte[c] |= (uint64_t)1 << d;
 	return m;
 }
 
@@ -371,8 +379,9 @@ static void features(const struct lt_matcher *m, const char *s, size_t n,
 		     struct features *f)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	uint32_t digits = 0, run = 0, best = 0;
+	const uint64_t edge = m->edge_dets;
 	uint64_t have = 0, any = 0, first = 0, after_alnum = 0;
+	uint32_t digits = 0, run = 0, best = 0;
 
 	/* no branch per byte: a cell mixing digits and letters would
 	 * mispredict at every change */
@@ -381,21 +390,22 @@ static void features(const struct lt_matcher *m, const char *s, size_t n,
 		uint64_t cls = byte_cls[u[i]];
 
 		have |= cls;
-		any |= m->any_by_byte[u[i]];
-		/* a detector whose match cannot start after a letter or
-		 * digit (an "(?<![A-Za-z0-9]" guard) needs its first byte
-		 * where a word starts: in "note c4ca42" no digit does */
-		first |= m->first_by_byte[u[i]] & ~(after_alnum & m->edge_dets);
-		after_alnum = 0 - (uint64_t)((cls & CL_ALNUM_BITS) != 0);
 		digits += dig;
 		run = (run + 1) & (0u - dig);
 		best = run > best ? run : best;
+		/* a detector whose match cannot start after a letter or
+		 * digit (an "(?<![A-Za-z0-9]" guard) needs its first byte
+		 * where a word starts: in "note c4ca42" no digit does */
+		first |= m->first_by_byte[u[i]] & ~(after_alnum & edge);
+		after_alnum = 0 - (uint64_t)((cls & CL_ALNUM_BITS) != 0);
 	}
+	for (uint64_t hv = have & m->any_cls; hv; hv &= hv - 1)
+		any |= m->any_by_cls[__builtin_ctzll(hv)];
+	f->digits = digits;
+	f->run = best;
 	f->any = any;
 	f->first = first;
 	f->have = have;
-	f->digits = digits;
-	f->run = best;
 	f->t0 = 0;
 	f->t1 = n;
 	if (!(have & (byte_cls[' '] | byte_cls['\t'] | byte_cls['"'] |
@@ -409,13 +419,6 @@ static void features(const struct lt_matcher *m, const char *s, size_t n,
 		f->t1--;
 		trim_span(s, &f->t0, &f->t1);
 	}
-}
-
-/* Whether a match of the detector can start with byte c (true when PCRE2
- * could not tell). */
-static bool in_first(const struct lt_det_rt *rt, unsigned char c)
-{
-	return !rt->first_known || (rt->first[c >> 3] >> (c & 7) & 1);
 }
 
 static bool prefilter(const struct lt_matcher *m, size_t d,
