@@ -407,8 +407,8 @@ static bool take_options(struct ana *a)
 
 	while (j < a->n && ((a->p[j] >= 'a' && a->p[j] <= 'z') ||
 			    a->p[j] == '-' || a->p[j] == '^')) {
-		if (a->p[j] == 'x')
-			return false;
+		if (a->p[j] == 'x' || a->p[j] == 'n')
+			return false;   /* extended; no auto-capture */
 		if (a->p[j] == 'i')
 			a->caseless = true;
 		j++;
@@ -423,7 +423,11 @@ static void take_group(struct ana *a, int *stack, int *depth)
 	if (a->i < a->n && a->p[a->i] == '?') {
 		char k = a->i + 1 < a->n ? a->p[a->i + 1] : '\0';
 
-		if (k == '|' || k == 'C' || k == '#') {
+		/* branch reset, callouts, comments, conditionals and named
+		 * backreferences or calls change numbering or compare text */
+		if (k == '|' || k == 'C' || k == '#' || k == '(' ||
+		    (k == 'P' && a->i + 2 < a->n &&
+		     (a->p[a->i + 2] == '=' || a->p[a->i + 2] == '>'))) {
 			a->bad = true;
 			return;
 		}
@@ -546,11 +550,13 @@ int lt_shape_classes(const char *pattern, uint8_t cls[256])
 		if (a.nrefs == 0)
 			break;   /* else again, with class characters apart */
 	}
-	/* newline conventions ('$', '^', \R); caseless matching folds a few
+	/* newline conventions ('$', '^', '.', any of them a (*VERB) may
+	 * choose); caseless matching folds a few
 	 * non-ASCII characters onto ASCII letters (U+212A K, U+017F s,
 	 * U+0130/0131 i): with both in play, every letter is its own class */
-	refine_char(&a, '\n');
-	refine_char(&a, '\r');
+	for (unsigned nl = 0; nl <= '\r'; nl++)   /* NUL, \n, \v, \f, \r */
+		if (nl == 0 || nl >= '\n')
+			refine_char(&a, nl);
 	if (a.caseless && a.nonascii)
 		for (unsigned l = 'A'; l <= 'Z'; l++)
 			refine_char(&a, l);

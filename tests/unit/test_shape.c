@@ -274,7 +274,7 @@ static void test_shape_classes(void **state)
 		"\\Qa.b\\E", "(?x) a b", "(\\d)\\1", "(a|b)\\1", "[[:digit:]]",
 		"\\R", "(?|(a)|(b))", "(?<n>a)\\k<n>", "\\p{Greek}", "\\N",
 		"a\\g1", "[a", "(a", "a)", "\\cA", "\\o{101}", "(?C1)a",
-		"\\X", "\\101",
+		"\\X", "\\101", "(?<n>a)(?P=n)", "(a)?(?(1)b|c)", "(?n)(a)\\1",
 	};
 	uint8_t cls[256];
 	(void)state;
