@@ -131,6 +131,8 @@ unsigned lt_online_cpus(void);
  * surrogate, above U+10FFFF, bad continuation), -1 when the avail bytes are
  * a valid but incomplete prefix.  The one UTF-8 check of the project. */
 int lt_utf8_seq(const void *p, size_t avail);
+/* The value of a hexadecimal digit, or -1. */
+int lt_hexval(int c);
 
 /* Escapes a byte string for reports: valid UTF-8 kept, other bytes and '%'
  * as %XX.  Returns a new string. */

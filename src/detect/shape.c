@@ -146,17 +146,6 @@ static unsigned take_char(struct ana *a)
 	return c;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* \x{hhh} or \xhh, with a->i just past the 'x'. */
 static long take_hex(struct ana *a)
 {
@@ -166,7 +155,7 @@ static long take_hex(struct ana *a)
 	if (a->i < a->n && a->p[a->i] == '{') {
 		a->i++;
 		while (a->i < a->n && a->p[a->i] != '}') {
-			int h = hexval(a->p[a->i++]);
+			int h = lt_hexval(a->p[a->i++]);
 
 			if (h < 0 || ++k > 8)
 				return -1;
@@ -177,8 +166,8 @@ static long take_hex(struct ana *a)
 		a->i++;
 		return v;
 	}
-	while (k < 2 && a->i < a->n && hexval(a->p[a->i]) >= 0) {
-		v = v * 16 + hexval(a->p[a->i++]);
+	while (k < 2 && a->i < a->n && lt_hexval(a->p[a->i]) >= 0) {
+		v = v * 16 + lt_hexval(a->p[a->i++]);
 		k++;
 	}
 	return v;

@@ -127,17 +127,6 @@ int lt_pg_is_uri(const char *arg)
 		       strncmp(arg, "postgres://", 11) == 0);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes s[0..n) into a new string; a malformed escape is kept as
  * written. */
 static char *pct_decode(const char *s, size_t n)
@@ -146,9 +135,9 @@ static char *pct_decode(const char *s, size_t n)
 	size_t i, k = 0;
 
 	for (i = 0; i < n; i++) {
-		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-		    hexval(s[i + 2]) >= 0) {
-			o[k++] = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+		if (s[i] == '%' && i + 2 < n && lt_hexval(s[i + 1]) >= 0 &&
+		    lt_hexval(s[i + 2]) >= 0) {
+			o[k++] = (char)(lt_hexval(s[i + 1]) * 16 + lt_hexval(s[i + 2]));
 			i += 2;
 		} else {
 			o[k++] = s[i];

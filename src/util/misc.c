@@ -128,3 +128,14 @@ void lt_pad(FILE *fp, const char *s, size_t width)
 	for (size_t w = lt_display_width(s); w < width; w++)
 		fputc(' ', fp);
 }
+
+int lt_hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

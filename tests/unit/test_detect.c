@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "lethe/detect.h"
+#include "testpacks.h"
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -106,26 +107,6 @@ static void remove_file(const char *dir, const char *name)
 
 	unlink(path);
 	free(path);
-}
-
-static const char *packs_dir(void)
-{
-	const char *d = getenv("LETHE_TEST_PACKS");
-
-	return d && *d ? d : "patterns";
-}
-
-static struct lt_packset *load_shipped(void)
-{
-	struct lt_packset *ps = NULL;
-	struct lt_err err;
-	char buf[1024];
-
-	lt_err_clear(&err);
-	if (lt_packset_load(packs_dir(), NULL, 0, &ps, &err) != 0)
-		print_error("%s\n", lt_err_format(&err, buf, sizeof buf));
-	assert_non_null(ps);
-	return ps;
 }
 
 /* ---- validators ------------------------------------------------------------ */

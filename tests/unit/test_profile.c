@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "lethe/detect.h"
+#include "testpacks.h"
 
 static struct lt_packset *ps;
 
@@ -36,15 +37,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Deterministic PRNG (xorshift). */
-static uint64_t rng = 88172645463325252ULL;
-static unsigned rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
-}
 
 /* An NRIC-shaped string; valid when want_valid, else with a wrong letter. */
 static void make_nric(char out[10], int want_valid)

@@ -22,6 +22,7 @@
 #include <pcre2.h>
 
 #include "lethe/detect.h"
+#include "testpacks.h"
 
 static const char *const cells[] = {
 	"S8412345E", "s8412345d", "T0123456G", "9123 4567", "91234567",
@@ -52,36 +53,6 @@ static const char *const cells[] = {
 	"4111111111111111 4111111111111111", "9123 4567 / 8123 4567",
 	"a@example.com b@example.com", "1.2.3.4 5.6.7.8",
 };
-
-static uint64_t rng = 0x9e3779b97f4a7c15u;
-
-static uint32_t rnd(uint32_t n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)(rng % n);
-}
-
-static const char *packs_dir(void)
-{
-	const char *e = getenv("LETHE_TEST_PACKS");
-
-	return e && *e ? e : "patterns";
-}
-
-static struct lt_packset *load_shipped(void)
-{
-	struct lt_packset *ps = NULL;
-	struct lt_err err;
-	char buf[1024];
-
-	lt_err_clear(&err);
-	if (lt_packset_load(packs_dir(), NULL, 0, &ps, &err) != 0)
-		print_error("%s\n", lt_err_format(&err, buf, sizeof buf));
-	assert_non_null(ps);
-	return ps;
-}
 
 /* A random cell: digits, letters, the punctuation patterns key on, and a
  * few UTF-8 characters. */
@@ -151,7 +122,7 @@ static void substitute(const uint8_t cls[256], const char *s, size_t n,
 			for (unsigned b = 0; b < 128; b++)
 				if (cls[b] == cls[c])
 					pick[np++] = (unsigned char)b;
-			out[i] = (char)pick[rnd((uint32_t)np)];
+			out[i] = (char)pick[rnd((unsigned)np)];
 		}
 	}
 	out[n] = '\0';
@@ -334,6 +305,19 @@ static void test_shape_classes(void **state)
 			fail_msg("pattern %zu should have no classes", i);
 }
 
+/* A pattern property: true for every yes, false for every no. */
+static void sort_out(const char *what, bool (*is)(const char *),
+		     const char *const *yes, size_t nyes,
+		     const char *const *no, size_t nno)
+{
+	for (size_t i = 0; i < nyes; i++)
+		if (!is(yes[i]))
+			fail_msg("%s pattern %zu not seen", what, i);
+	for (size_t i = 0; i < nno; i++)
+		if (is(no[i]))
+			fail_msg("pattern %zu taken for a %s one", i, what);
+}
+
 /* Which patterns start only where a word starts. */
 static void test_shape_edge(void **state)
 {
@@ -353,12 +337,8 @@ static void test_shape_edge(void **state)
 	size_t nh;
 	(void)state;
 
-	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-		if (!lt_shape_starts_at_edge(yes[i]))
-			fail_msg("edge pattern %zu not seen", i);
-	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-		if (lt_shape_starts_at_edge(no[i]))
-			fail_msg("pattern %zu taken for an edge one", i);
+	sort_out("edge", lt_shape_starts_at_edge, yes, sizeof yes / sizeof yes[0],
+		 no, sizeof no / sizeof no[0]);
 	/* digits inside words start nothing; a number of its own does */
 	assert_int_equal(lt_match_cell(m, "order note 8f14e45fceea167a5a36dedd4bea2543",
 				       43, NULL, h, 64), 0);
@@ -413,12 +393,8 @@ static void test_shape_digit_word(void **state)
 	assert_int_equal(lt_shape_max_len("(\\d)\\1"), 0);
 	assert_int_equal(lt_shape_max_len("(?i:k)"), 0);   /* U+212A: 3 bytes */
 	assert_int_equal(lt_shape_max_len("\\w{3}"), 0);   /* not read */
-	for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
-		if (!lt_shape_digit_word(yes[i]))
-			fail_msg("digit-word pattern %zu not seen", i);
-	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
-		if (lt_shape_digit_word(no[i]))
-			fail_msg("pattern %zu taken for a digit-word one", i);
+	sort_out("digit-word", lt_shape_digit_word, yes,
+		 sizeof yes / sizeof yes[0], no, sizeof no / sizeof no[0]);
 	/* digits inside words: no card, phone or ID run at all */
 	assert_int_equal(lt_match_cell(m, "ref INV4111111111111111 x9123456700",
 				       35, NULL, h, 64), 0);
@@ -446,7 +422,7 @@ static void test_shape_cache_equivalent(void **state)
 		for (size_t c = 0; c < sizeof cells / sizeof cells[0] * 20; c++) {
 			const char *base = cells[c % (sizeof cells / sizeof cells[0])];
 			size_t n = strlen(base);
-			int lead = (int)rnd((uint32_t)ndet + 1) - 1;
+			int lead = (int)rnd((unsigned)ndet + 1) - 1;
 			size_t na, nb;
 
 			if (n >= sizeof buf)

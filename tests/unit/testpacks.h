@@ -1,0 +1,45 @@
+/*
+ * testpacks.h - helpers shared by unit tests that use the shipped pattern
+ * packs ($LETHE_TEST_PACKS, default "patterns", run from the top of the
+ * tree) or need a deterministic random stream.  Include after <cmocka.h>
+ * and "lethe/detect.h".
+ */
+#ifndef LETHE_TESTPACKS_H
+#define LETHE_TESTPACKS_H
+
+#include <stdint.h>
+#include <stdlib.h>
+
+static __attribute__((unused)) const char *packs_dir(void)
+{
+	const char *d = getenv("LETHE_TEST_PACKS");
+
+	return d && *d ? d : "patterns";
+}
+
+/* The shipped packs; fails the test when they do not load. */
+static __attribute__((unused)) struct lt_packset *load_shipped(void)
+{
+	struct lt_packset *ps = NULL;
+	struct lt_err err;
+	char buf[1024];
+
+	lt_err_clear(&err);
+	if (lt_packset_load(packs_dir(), NULL, 0, &ps, &err) != 0)
+		print_error("%s\n", lt_err_format(&err, buf, sizeof buf));
+	assert_non_null(ps);
+	return ps;
+}
+
+/* Deterministic PRNG (xorshift64): the same stream on every run. */
+static uint64_t rng = 88172645463325252ULL;
+
+static __attribute__((unused)) unsigned rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+#endif
