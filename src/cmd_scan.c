@@ -195,6 +195,13 @@ int cmd_scan(int argc, char **argv)
 		struct lt_afile *af = NULL;
 		FILE *fp;
 
+		/* the output first: a path that cannot be written is found
+		 * before the scan, not after it */
+		if (lt_afile_open(output ? output : "-", &af, &err) < 0) {
+			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
+			rc = LT_EXIT_USAGE;
+			goto out;
+		}
 		results = lt_xcalloc(sources.n ? sources.n : 1, sizeof *results);
 		atomic_init(&prog.done, 0);
 		atomic_init(&prog.stop, 0);
@@ -224,10 +231,7 @@ int cmd_scan(int argc, char **argv)
 		inv.exit_code = rc;
 		inv.color = !output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
 			    !strcmp(format, "text");
-		if (lt_afile_open(output ? output : "-", &af, &err) < 0) {
-			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
-			rc = LT_EXIT_USAGE;
-		} else {
+		{
 			fp = lt_afile_fp(af);
 			if ((!strcmp(format, "json") ? lt_report_json(fp, &inv, &err)
 						     : lt_report_text(fp, &inv, &err)) < 0) {

@@ -49,11 +49,18 @@ grep -q '"sources"' "$T/from_pipe" || fail "the report did not come through the 
 [ -z "$(ls -A "$T" | grep -v '^cap$\|^pipe$\|^from_pipe$')" ] || fail "files left beside the FIFO"
 case_done "-o onto a FIFO (or /dev/null): written in place, the FIFO stays one"
 
-run o_dir -- scan -f json -o "$T" fixtures/demo/customers.csv
+run o_dir -- scan -f json -o "$T" fixtures/malformed/truncated.csv.gz
 expect_exit 2
 expect_stderr_contains "Is a directory"
+grep -q truncated "$LAST.err" && fail "the source was read before the output was checked"
 expect_stdout_empty
-case_done "-o onto a directory: exit 2, says so"
+case_done "-o onto a directory: exit 2 before any source is read, says so"
+
+run o_missing -- scan -f json -o "$T/no/such/dir/r.json" fixtures/malformed/truncated.csv.gz
+expect_exit 2
+expect_stderr_contains "cannot create output"
+grep -q truncated "$LAST.err" && fail "the source was read before the output was checked"
+case_done "-o into a missing directory: exit 2 before any source is read"
 
 run prec21 -- scan --fail-on high --no-such-flag fixtures/demo
 expect_exit 2
