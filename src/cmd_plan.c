@@ -374,6 +374,13 @@ int cmd_plan(int argc, char **argv)
 	if ((rc = cmd_expand_sources("plan", argv + optind, argc - optind, &a,
 				     &sources)) != 0)
 		goto out;
+	/* the outputs are written after the scan: find a bad path now */
+	sql_path = sql_path_of(output);
+	if (lt_afile_check(output, &err) < 0 || lt_afile_check(sql_path, &err) < 0) {
+		fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
+		rc = LT_EXIT_USAGE;
+		goto out;
+	}
 	if (row_log_path && !(row_log = fopen(row_log_path, "w"))) {
 		fprintf(stderr, "lethe: %s: cannot write the row log\n", row_log_path);
 		rc = LT_EXIT_USAGE;
@@ -389,7 +396,6 @@ int cmd_plan(int argc, char **argv)
 		fprintf(stderr, "\033[K");
 	cmd_warn_results(results, sources.n);
 
-	sql_path = sql_path_of(output);
 	{
 		const char *slash = strrchr(sql_path, '/');
 		struct lt_plan_input in = {

@@ -51,6 +51,10 @@ FILE *lt_afile_fp(struct lt_afile *af);
  * temporary, frees af and returns -1. */
 int lt_afile_commit(struct lt_afile *af, struct lt_err *err);
 void lt_afile_abort(struct lt_afile *af);   /* NULL is a no-op */
+/* Whether path could be written by lt_afile_open now (its directory
+ * exists and takes a new file; path is no directory), without writing:
+ * for commands that learn what to write only after long work. */
+int lt_afile_check(const char *path, struct lt_err *err);
 
 /* ---- masking ------------------------------------------------------------ */
 /* How a value is shown in samples.  Letters and digits become U+2022 '•'

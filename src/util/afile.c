@@ -212,3 +212,21 @@ void lt_afile_abort(struct lt_afile *af)
 	}
 	afile_free(af);
 }
+
+int lt_afile_check(const char *path, struct lt_err *err)
+{
+	struct lt_afile *af;
+
+	struct stat st;
+
+	/* stdout, or a device or pipe (opening that could wait for a
+	 * reader): nothing to check ahead */
+	if (strcmp(path, "-") == 0 ||
+	    (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)))
+		return 0;
+	/* the same steps as the real thing, then nothing kept */
+	if (lt_afile_open(path, &af, err) < 0)
+		return -1;
+	lt_afile_abort(af);
+	return 0;
+}

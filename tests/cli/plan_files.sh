@@ -447,6 +447,13 @@ case_done "usage: a bad --now (exit 2)"
 run usage_no_source -- plan --policy "$PF/policy-files.yaml"
 expect_exit 2
 case_done "usage: no source (exit 2)"
+run bad_output -- plan --policy "$PF/policy-files.yaml" -o "$T/no/such/dir/plan.json" \
+	fixtures/malformed/truncated.csv.gz
+expect_exit 2
+expect_stderr_contains "cannot create output"
+grep -q truncated "$LAST.err" && fail "the sources were scanned before the output was checked"
+[ ! -e "$T/no" ] || fail "something was created"
+case_done "-o into a missing directory: exit 2 before any source is scanned"
 run help -- plan --help
 expect_exit 0
 expect_stdout_contains "Usage: lethe plan --policy FILE [options] SOURCE..."
