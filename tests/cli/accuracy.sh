@@ -9,7 +9,8 @@
 #     overall recall    >= LT_ACC_MIN_RECALL    (default 0.95)
 #     every type        >= LT_ACC_PER_TYPE_MIN  (default: not checked)
 # One TAP line: "ok - accuracy floor" or "not ok - accuracy floor: why",
-# then the confusions as "# " lines.  accuracy.py prints only types, column
+# then the confusions as "# " lines; then one line for the same corpus
+# scanned with LETHE_SHAPE_CACHE=off (the report must not change).  accuracy.py prints only types, column
 # names and counts, never a cell value.
 #
 # Environment: LT_ACC_ROWS (corpus size, default 2000), LT_ACC_SEED,
@@ -79,4 +80,21 @@ case $st in
 	detail "$OUT" 10
 	;;
 esac
+
+# The matcher's shortcuts change no result: the same corpus (every format
+# and encoding, look-alikes, free text) with the shape cache off gives the
+# same report, --all included (only the generation time differs).
+NAME="shape cache off: same report"
+same=1
+for all in "" "--all"; do
+	"$LETHE" scan -q -f json $all "$CORPUS" 2>/dev/null | grep -v '"generated_at"' >"$T/on.json"
+	LETHE_SHAPE_CACHE=off "$LETHE" scan -q -f json $all "$CORPUS" 2>/dev/null |
+		grep -v '"generated_at"' >"$T/off.json"
+	if [ ! -s "$T/on.json" ] || ! cmp -s "$T/on.json" "$T/off.json"; then
+		same=0
+		not_ok "$NAME" "reports differ (${all:-default})"
+		diff "$T/on.json" "$T/off.json" | grep -c '^[<>]' | sed 's/^/# lines differing: /'
+	fi
+done
+[ "$same" = 1 ] && ok "$NAME"
 finish

@@ -418,7 +418,7 @@ static void test_shape_cache_equivalent(void **state)
 	(void)state;
 
 	lt_matcher_shape_cache(cold, false);
-	for (int round = 0; round < 3; round++)
+	for (int round = 0; round < 5; round++)
 		for (size_t c = 0; c < sizeof cells / sizeof cells[0] * 20; c++) {
 			const char *base = cells[c % (sizeof cells / sizeof cells[0])];
 			size_t n = strlen(base);
@@ -427,10 +427,20 @@ static void test_shape_cache_equivalent(void **state)
 
 			if (n >= sizeof buf)
 				continue;
-			/* same-shape variants of the cell: digits for digits */
-			for (size_t i = 0; i <= n; i++)
-				buf[i] = base[i] >= '0' && base[i] <= '9' && round
-						 ? (char)('0' + rnd(10)) : base[i];
+			/* variants of the cell: digits for digits (rounds 1-2:
+			 * mostly the same shapes), then letters for letters of
+			 * either case too (rounds 3-4: shapes of one length
+			 * that differ anywhere) */
+			for (size_t i = 0; i <= n; i++) {
+				char ch = base[i];
+
+				buf[i] = ch;
+				if (round && ch >= '0' && ch <= '9')
+					buf[i] = (char)('0' + rnd(10));
+				else if (round >= 3 && ((ch | 0x20) >= 'a' &&
+							(ch | 0x20) <= 'z'))
+					buf[i] = (char)((rnd(2) ? 'a' : 'A') + rnd(26));
+			}
 			na = lt_match_cell_lead(warm, buf, n, NULL, lead, a, 64);
 			nb = lt_match_cell_lead(cold, buf, n, NULL, lead, b, 64);
 			assert_int_equal(na, nb);
@@ -442,10 +452,26 @@ static void test_shape_cache_equivalent(void **state)
 						 c, round, h);
 			compared++;
 		}
-	assert_true(compared > 1000);
 	/* the cache answered (most runs), and only the warm matcher's */
+	assert_true(compared > 1000);
 	assert_true(lt_matcher_shape_hits(warm) > compared);
 	assert_int_equal(lt_matcher_shape_hits(cold), 0);
+	/* random cells: many shapes of each length, so that different
+	 * shapes share cache slots */
+	for (size_t c = 0; c < 20000; c++) {
+		size_t n = random_cell(buf, 60), na, nb;
+		int lead = (int)rnd((unsigned)ndet + 1) - 1;
+
+		na = lt_match_cell_lead(warm, buf, n, NULL, lead, a, 64);
+		nb = lt_match_cell_lead(cold, buf, n, NULL, lead, b, 64);
+		if (na != nb)
+			fail_msg("random cell %zu: %zu hits, %zu without the cache",
+				 c, na, nb);
+		for (size_t h = 0; h < na; h++)
+			if (a[h].det != b[h].det || a[h].level != b[h].level ||
+			    a[h].off != b[h].off || a[h].len != b[h].len)
+				fail_msg("random cell %zu: hit %zu differs", c, h);
+	}
 	lt_matcher_free(warm);
 	lt_matcher_free(cold);
 	lt_packset_free(ps);
