@@ -5,6 +5,7 @@
 #   make test   deps + build + every test, then again under ASan+UBSan
 #   make bench  throughput benchmark (prints figures; not a test)
 #   make bench-compare REV=COMMIT  that commit's lethe against this one
+#   make bench-columns  where a scan's time goes, column by column
 #   make install PREFIX=/usr/local
 
 PREFIX   ?= /usr/local
@@ -36,7 +37,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/rel/tests/%)
 UNIT_ASAN:= $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
-.PHONY: all deps demo test test-quick unit cli bench bench-compare accuracy install clean
+.PHONY: all deps demo test test-quick unit cli bench bench-compare bench-columns accuracy install clean
 
 all: lethe
 
@@ -99,6 +100,10 @@ bench: deps
 # the same export: make bench-compare REV=COMMIT.
 bench-compare: deps lethe
 	@sh bench/compare.sh "$(REV)"
+
+# Where a scan's time goes, column by column (bench/columns.sh).
+bench-columns: deps lethe
+	@sh bench/columns.sh
 
 # Column-level precision and recall on a generated, labelled corpus of
 # 32,000 rows in every format and encoding (tools/gen_corpus.py).
