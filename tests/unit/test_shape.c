@@ -407,6 +407,51 @@ static void test_shape_digit_word(void **state)
 	lt_packset_free(ps);
 }
 
+/* Packs come from users: the readers take any text without reading past
+ * its end (the ASan pass checks that), and answer something. */
+static void test_shape_any_text(void **state)
+{
+	static const char *const bits[] = {
+		"(", ")", "[", "]", "\\", "{", "}", "|", "?", "*", "+", ".",
+		"^", "$", "-", ",", "2", "9", "a", "Z", "(?", "(?<!", "(?=",
+		"(?i", "(?P", "(*", "[^", "[:", "\\d", "\\w", "\\p{", "\\x{",
+		"\\1", "\\Q", "\\K", "{2,", "\xea\xb0\x80", "\xc3", ":", "'",
+		"<", ">", "=", "!", "#", " ",
+	};
+	char pat[80];
+	uint8_t cls[256];
+	size_t answered = 0;
+	(void)state;
+
+	for (int k = 0; k < 200000; k++) {
+		size_t n = 0, want = 1 + rnd(20);
+
+		while (n < want) {
+			const char *b = bits[rnd(sizeof bits / sizeof bits[0])];
+			size_t l = strlen(b);
+
+			if (n + l >= sizeof pat)
+				break;
+			memcpy(pat + n, b, l);
+			n += l;
+		}
+		pat[n] = '\0';
+		/* a heap copy of exactly the pattern: a read past it is caught */
+		{
+			char *h = malloc(n + 1);
+
+			assert_non_null(h);
+			memcpy(h, pat, n + 1);
+			answered += lt_shape_classes(h, cls) > 0;
+			answered += lt_shape_starts_at_edge(h);
+			answered += lt_shape_digit_word(h);
+			answered += lt_shape_max_len(h) > 0;
+			free(h);
+		}
+	}
+	assert_true(answered > 1000);   /* not everything refused */
+}
+
 /* A matcher with a warm shape cache finds what one without finds. */
 static void test_shape_cache_equivalent(void **state)
 {
@@ -484,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_shape_property),
 		cmocka_unit_test(test_shape_edge),
 		cmocka_unit_test(test_shape_digit_word),
+		cmocka_unit_test(test_shape_any_text),
 		cmocka_unit_test(test_shape_cache_equivalent),
 	};
 
