@@ -785,6 +785,7 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	 * addresses): the second replays the first's matches */
 	struct spans rec, twin;
 	uint32_t twin_re = UINT32_MAX;
+	bool tabled;
 
 	if (n == 0 || cap == 0 || ndet == 0 || n > UINT32_MAX)
 		return 0;
@@ -792,12 +793,18 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	if (f.t1 == f.t0)
 		return 0;
 	cand = candidates(m, &f, n);
+	/* the tables have decided every prefilter test but a cell-scope
+	 * value's first byte, unless a count is beyond their ends */
+	tabled = !m->wide && f.digits < TAB_DIG && f.run < TAB_DIG &&
+		 n < TAB_LEN;
 	if ((cand & m->word_dets) && !digit_word(cell, n))
 		cand &= ~m->word_dets;
 	if (lead >= 0 && (size_t)lead < ndet && (!enabled || enabled[lead]) &&
 	    f.t0 == 0 && f.t1 == n &&
 	    (m->wide || (cand >> lead & 1))) {
-		if (prefilter(m, (size_t)lead, &f, cell, n)) {
+		if (tabled ? !m->pf[lead].cell_scope ||
+			     in_first(m->rt[lead], (unsigned char)cell[0])
+			   : prefilter(m, (size_t)lead, &f, cell, n)) {
 			memset(&hits[0], 0, sizeof hits[0]);
 			hits[0].det = (uint16_t)lead;
 			if (run_detector(m, (size_t)lead, cell, n, &f, NULL,
@@ -820,7 +827,9 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 
 		if ((int)d == lead || (enabled && !enabled[d]))
 			continue;
-		if (!prefilter(m, d, &f, cell, n))
+		if (tabled ? m->pf[d].cell_scope &&
+				     !in_first(m->rt[d], (unsigned char)cell[f.t0])
+			   : !prefilter(m, d, &f, cell, n))
 			continue;
 		rt = m->rt[d];
 		memset(&hits[nh], 0, sizeof hits[nh]);
