@@ -82,8 +82,9 @@ struct lt_matcher {
 	/* The prefilters of up to 64 detectors side by side, bit d for
 	 * detector d: tables indexed by a cell's digit count, digit run and
 	 * length (capped; the last entry lets every detector through), and
-	 * per byte class the detectors a class fails or satisfies.  They
-	 * only narrow the candidates; prefilter() still decides each. */
+	 * per byte class the detectors a class fails or satisfies.  Within
+	 * their ends they decide every test of prefilter() but a cell-scope
+	 * value's first byte. */
 	bool wide;                    /* more than 64 detectors: no tables */
 	uint64_t dig_ok[TAB_DIG + 1], run_ok[TAB_DIG + 1];
 	uint64_t tlen_ok[TAB_LEN + 1], clen_ok[TAB_LEN + 1];
@@ -184,7 +185,10 @@ struct pf {
 	                       * these classes (0: unknown); the bytes
 	                       * themselves are in the detector's rt->first */
 	uint32_t min_len;
-	uint32_t max_len;     /* cell scope only; 0 = unbounded */
+	uint32_t max_len;     /* a value that is the whole (trimmed) cell:
+	                       * at most this long (the pack's max_length
+	                       * and what the pattern can match); 0 =
+	                       * unbounded */
 	uint32_t min_digits;
 	uint32_t min_run;     /* longest run of digits at least */
 	uint8_t cell_scope;
@@ -261,10 +265,7 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 			pf->first_cls = classes_of(rt->first, 32);
 		pf->min_len = rt->min_len;
 		pf->max_len = rt->max_len;
-		/* a cell-scope value is the whole trimmed cell: no longer than
-		 * the pattern can match */
-		if (rt->cell_scope && rt->max_match &&
-		    (!pf->max_len || rt->max_match < pf->max_len))
+		if (rt->max_match && (!pf->max_len || rt->max_match < pf->max_len))
 			pf->max_len = rt->max_match;
 		pf->min_digits = rt->min_digits;
 		pf->min_run = rt->min_digit_run;
@@ -421,14 +422,19 @@ static void features(const struct lt_matcher *m, const char *s, size_t n,
 	}
 }
 
+/* Whether detector d may match the cell.  tabled: the candidate tables
+ * have already decided every other test (see candidates()). */
 static bool prefilter(const struct lt_matcher *m, size_t d,
-		      const struct features *f, const char *s, size_t n)
+		      const struct features *f, const char *s, size_t n,
+		      bool tabled)
 {
 	const struct pf *p = &m->pf[d];
 	/* cell scope: the value is the trimmed cell; text scope: a pattern
 	 * may take in the quotes or blanks that trimming drops */
 	size_t len = p->cell_scope ? f->t1 - f->t0 : n;
 
+	if (tabled)
+		return !p->cell_scope || in_first(m->rt[d], (unsigned char)s[f->t0]);
 	if (len < p->min_len || f->digits < p->min_digits || f->run < p->min_run)
 		return false;
 	if (p->cell_scope && p->max_len && len > p->max_len)
@@ -733,9 +739,9 @@ static bool run_at_start(struct lt_matcher *m, size_t d, size_t lead,
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
 	int rc;
 
-	if (!in_first(rt, (unsigned char)cell[0]) ||
-	    (rt->max_match && n > rt->max_match))
-		return false;   /* no match can start here, or cover the cell */
+	if (!in_first(rt, (unsigned char)cell[0]) || n < m->pf[d].min_len ||
+	    (m->pf[d].max_len && n > m->pf[d].max_len))
+		return false;   /* no match can start here, or be the cell */
 	/* The lead's first match was its whole-cell value (a later match
 	 * cannot start at 0), so the same pattern matches the same span. */
 	if (rt->same_re != m->rt[lead]->same_re) {
@@ -764,8 +770,6 @@ static bool run_at_start(struct lt_matcher *m, size_t d, size_t lead,
 		if (!whole)
 			return false;
 	}
-	if (n < rt->min_len || (rt->max_len && n > rt->max_len))
-		return false;
 	hit->level = rt->validate ? level_of(rt->validate(cell, n)) : LT_HIT_VALID;
 	hit->off = 0;
 	hit->len = (uint32_t)n;
@@ -802,9 +806,7 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	if (lead >= 0 && (size_t)lead < ndet && (!enabled || enabled[lead]) &&
 	    f.t0 == 0 && f.t1 == n &&
 	    (m->wide || (cand >> lead & 1))) {
-		if (tabled ? !m->pf[lead].cell_scope ||
-			     in_first(m->rt[lead], (unsigned char)cell[0])
-			   : prefilter(m, (size_t)lead, &f, cell, n)) {
+		if (prefilter(m, (size_t)lead, &f, cell, n, tabled)) {
 			memset(&hits[0], 0, sizeof hits[0]);
 			hits[0].det = (uint16_t)lead;
 			if (run_detector(m, (size_t)lead, cell, n, &f, NULL,
@@ -827,9 +829,7 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 
 		if ((int)d == lead || (enabled && !enabled[d]))
 			continue;
-		if (tabled ? m->pf[d].cell_scope &&
-				     !in_first(m->rt[d], (unsigned char)cell[f.t0])
-			   : !prefilter(m, d, &f, cell, n))
+		if (!prefilter(m, d, &f, cell, n, tabled))
 			continue;
 		rt = m->rt[d];
 		memset(&hits[nh], 0, sizeof hits[nh]);
