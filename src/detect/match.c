@@ -71,11 +71,6 @@ struct lt_matcher {
 	size_t ndet;
 	const struct lt_det_rt **rt;  /* per detector, cached off the packset */
 	uint64_t limits;              /* runs stopped by a match/depth limit */
-	uint8_t *jitted;              /* per detector: JIT code exists, so
-	                               * pcre2_jit_match (no per-call checks) */
-	uint8_t *jitted_anch;         /* the same for the anchored twin */
-	uint8_t *twinned;             /* per detector: another shares its
-	                               * pattern (rt->same_re) */
 	struct pf *pf;                /* per detector: the prefilter, packed
 	                               * contiguously (it is read for every
 	                               * detector of every cell) */
@@ -192,6 +187,11 @@ struct pf {
 	uint32_t min_digits;
 	uint32_t min_run;     /* longest run of digits at least */
 	uint8_t cell_scope;
+	uint8_t jitted;       /* JIT code exists: pcre2_jit_match (no
+	                       * per-call checks) */
+	uint8_t jitted_anch;  /* the same for the anchored twin */
+	uint8_t twinned;      /* another detector shares the pattern
+	                       * (rt->same_re) */
 };
 
 /* Features of one cell, computed once for all detectors. */
@@ -242,9 +242,6 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 	pcre2_set_depth_limit(m->mctx, DEPTH_LIMIT);
 	m->ndet = lt_packset_count(ps);
 	m->rt = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->rt);
-	m->jitted = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
-	m->jitted_anch = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
-	m->twinned = lt_xcalloc(m->ndet ? m->ndet : 1, 1);
 	m->pf = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->pf);
 	m->shapes = lt_xcalloc(m->ndet ? 2 * m->ndet : 1, sizeof *m->shapes);
 	e = getenv("LETHE_SHAPE_CACHE");
@@ -310,11 +307,11 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 			if (rt->digit_word)
 				m->word_dets |= bit;
 		}
-		m->jitted[d] = m->jit &&
+		pf->jitted = m->jit &&
 			pcre2_pattern_info(rt->re, PCRE2_INFO_JITSIZE, &jsize) == 0 &&
 			jsize > 0;
 		jsize = 0;
-		m->jitted_anch[d] = m->jit && rt->re_anchored &&
+		pf->jitted_anch = m->jit && rt->re_anchored &&
 			pcre2_pattern_info(rt->re_anchored, PCRE2_INFO_JITSIZE,
 					   &jsize) == 0 &&
 			jsize > 0;
@@ -322,7 +319,7 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 	for (size_t d = 0; d < m->ndet; d++)
 		for (size_t o = 0; o < m->ndet; o++)
 			if (o != d && m->rt[o]->same_re == m->rt[d]->same_re)
-				m->twinned[d] = 1;
+				m->pf[d].twinned = 1;
 	/* per byte, not per class: 'n' and 's' share a class, but only
 	 * 's' can start an NRIC */
 	for (size_t d = 0; d < m->ndet && d < 64; d++)
@@ -341,9 +338,6 @@ void lt_matcher_free(struct lt_matcher *m)
 	pcre2_match_context_free(m->mctx);
 	pcre2_jit_stack_free(m->jit);
 	free(m->rt);
-	free(m->jitted);
-	free(m->jitted_anch);
-	free(m->twinned);
 	free(m->pf);
 	for (size_t i = 0; m->shapes && i < 2 * m->ndet; i++)
 		free(m->shapes[i].slot);
@@ -556,7 +550,7 @@ static bool run_detector(struct lt_matcher *m, size_t d, const char *cell,
 {
 	const struct lt_det_rt *rt = m->rt[d];
 	const pcre2_code *re = rt->re;
-	bool jitted = m->jitted[d];
+	bool jitted = m->pf[d].jitted;
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
 	/* Cell scope: the anchored pattern sees the trimmed span only. */
 	size_t end = rt->cell_scope ? f->t1 : n;
@@ -753,7 +747,7 @@ static bool run_at_start(struct lt_matcher *m, size_t d, size_t lead,
 		if (found) {
 			whole = slot->nspan == 1;
 		} else {
-			rc = m->jitted_anch[d]
+			rc = m->pf[d].jitted_anch
 				     ? pcre2_jit_match(re, (PCRE2_SPTR)cell, n, 0,
 						       PCRE2_NO_UTF_CHECK, m->md,
 						       m->mctx)
@@ -814,7 +808,7 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 				whole = hits[0].whole && hits[0].level >= LT_HIT_WEAK;
 				nh++;
 			}
-			if (m->twinned[lead] && rec.ok) {
+			if (m->pf[lead].twinned && rec.ok) {
 				twin = rec;
 				twin_re = m->rt[lead]->same_re;
 			}
@@ -838,12 +832,12 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 			if (run_at_start(m, d, (size_t)lead, cell, n, &hits[nh]))
 				nh++;
 		} else {
-			bool again = m->twinned[d] && rt->same_re == twin_re;
+			bool again = m->pf[d].twinned && rt->same_re == twin_re;
 
 			if (run_detector(m, d, cell, n, &f, again ? &twin : NULL,
 					 &rec, &hits[nh]))
 				nh++;
-			if (m->twinned[d] && rec.ok) {
+			if (m->pf[d].twinned && rec.ok) {
 				twin = rec;
 				twin_re = rt->same_re;
 			}
