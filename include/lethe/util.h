@@ -77,39 +77,6 @@ size_t lt_mask(enum lt_mask_style style, const char *v, size_t n, char *out,
  * and merged results do not depend on the build. */
 uint64_t lt_hash64(const void *p, size_t n);
 
-/* A quicker hash for picking a table slot (the matcher's and the profile's
- * caches), for keys of a few dozen bytes: whole 8-byte words, and the
- * tail read as overlapping loads instead of byte by byte.  Not stable
- * across versions; never for anything a report shows. */
-static inline uint64_t lt_hash_key(const void *p, size_t n)
-{
-	const unsigned char *s = p;
-	uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n, w = 0, v = 0;
-	size_t i = 0;
-	uint32_t a, b;
-
-	for (; i + 8 <= n; i += 8) {
-		__builtin_memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-		h ^= h >> 31;
-	}
-	if (n >= 8 && i < n) {
-		__builtin_memcpy(&w, s + n - 8, 8);
-		h = (h ^ w) * 0x94d049bb133111ebULL;
-	} else if (n >= 4 && i < n) {
-		__builtin_memcpy(&a, s, 4);
-		__builtin_memcpy(&b, s + n - 4, 4);
-		v = (uint64_t)a << 32 | b;
-		h = (h ^ v) * 0x94d049bb133111ebULL;
-	} else if (i < n) {
-		v = (uint64_t)s[0] << 16 | (uint64_t)s[n / 2] << 8 | s[n - 1];
-		h = (h ^ v) * 0x94d049bb133111ebULL;
-	}
-	h ^= h >> 29;
-	h *= 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 32);
-}
-
 #define LT_HLL_P 12
 #define LT_HLL_M (1u << LT_HLL_P)
 struct lt_hll {

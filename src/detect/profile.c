@@ -311,6 +311,37 @@ static void drop_nested(struct lt_hit *hits, size_t *nh, const uint8_t *inert)
 	*nh = w;
 }
 
+/* The memo's slot hash, for cells of at most MEMO_CELL bytes: whole
+ * 8-byte words and the tail as overlapping loads, not byte by byte like
+ * the value hash (which must stay stable; this one need not). */
+static uint64_t memo_hash(const char *s, size_t n)
+{
+	uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n, w = 0;
+	size_t i = 0;
+	uint32_t a, b;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+	}
+	if (n >= 8 && i < n) {
+		memcpy(&w, s + n - 8, 8);
+		h = (h ^ w) * 0x94d049bb133111ebULL;
+	} else if (n >= 4 && i < n) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + n - 4, 4);
+		h = (h ^ ((uint64_t)a << 32 | b)) * 0x94d049bb133111ebULL;
+	} else if (i < n) {
+		w = (uint64_t)(unsigned char)s[0] << 16 |
+		    (uint64_t)(unsigned char)s[n / 2] << 8 | (unsigned char)s[n - 1];
+		h = (h ^ w) * 0x94d049bb133111ebULL;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
+}
+
 /* The hits of one cell, from the memo when the cell repeats one seen
  * (*seen: its values are then already in the sketches and samples). */
 static size_t match_memo(struct lt_profile *p, struct col *c,
@@ -321,22 +352,27 @@ static size_t match_memo(struct lt_profile *p, struct col *c,
 	size_t nh;
 
 	*seen = false;
+	/* judged once, after the trial, whether that last probe hit or not;
+	 * the counts stop there (they would wrap on a long column) */
+	if (!c->memo_off && c->memo_probes == MEMO_TRIAL &&
+	    c->memo_found < MEMO_TRIAL / 8) {
+		c->memo_off = true;   /* values rarely repeat here */
+		free(c->memo);
+		c->memo = NULL;
+	}
 	if (!c->memo_off && len <= MEMO_CELL) {
 		if (!c->memo)
 			c->memo = lt_xcalloc(MEMO_SLOTS, sizeof *c->memo);
-		slot = &c->memo[lt_hash_key(cell, len) & (MEMO_SLOTS - 1)];
-		c->memo_probes++;
+		slot = &c->memo[memo_hash(cell, len) & (MEMO_SLOTS - 1)];
+		if (c->memo_probes < MEMO_TRIAL) {
+			c->memo_probes++;
+			c->memo_found += slot->len == len &&
+					 memcmp(slot->cell, cell, len) == 0;
+		}
 		if (slot->len == len && memcmp(slot->cell, cell, len) == 0) {
-			c->memo_found++;
 			memcpy(p->hits, slot->hits, slot->nh * sizeof *p->hits);
 			*seen = true;
 			return slot->nh;
-		}
-		if (c->memo_probes == MEMO_TRIAL && c->memo_found < MEMO_TRIAL / 8) {
-			c->memo_off = true;   /* values rarely repeat here */
-			free(c->memo);
-			c->memo = NULL;
-			slot = NULL;
 		}
 	}
 	nh = lt_match_cell_lead(m, cell, len, c->run, c->lead, p->hits,
