@@ -39,7 +39,7 @@ case_done "usage error with -o: exit 2, no output file, nothing left behind"
 # -o onto something that is not a regular file: written in place, never
 # renamed over (a FIFO here, as /dev/null would be)
 mkfifo "$T/pipe"
-cat "$T/pipe" >"$T/from_pipe" &
+timeout 20 cat "$T/pipe" >"$T/from_pipe" &   # never waits for ever
 reader=$!
 run o_fifo -- scan -f json -o "$T/pipe" fixtures/demo/customers.csv
 expect_exit 0
