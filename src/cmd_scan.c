@@ -195,9 +195,8 @@ int cmd_scan(int argc, char **argv)
 		struct lt_afile *af = NULL;
 		FILE *fp;
 
-		/* the output first: a path that cannot be written is found
-		 * before the scan, not after it */
-		if (lt_afile_open(output ? output : "-", &af, &err) < 0) {
+		/* the report is written after the scan: find a bad path now */
+		if (lt_afile_check(output ? output : "-", &err) < 0) {
 			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
 			rc = LT_EXIT_USAGE;
 			goto out;
@@ -231,7 +230,10 @@ int cmd_scan(int argc, char **argv)
 		inv.exit_code = rc;
 		inv.color = !output && isatty(STDOUT_FILENO) && !getenv("NO_COLOR") &&
 			    !strcmp(format, "text");
-		{
+		if (lt_afile_open(output ? output : "-", &af, &err) < 0) {
+			fprintf(stderr, "lethe: %s\n", lt_err_format(&err, msg, sizeof msg));
+			rc = LT_EXIT_USAGE;
+		} else {
 			fp = lt_afile_fp(af);
 			if ((!strcmp(format, "json") ? lt_report_json(fp, &inv, &err)
 						     : lt_report_text(fp, &inv, &err)) < 0) {

@@ -94,6 +94,7 @@ int lt_afile_open(const char *path, struct lt_afile **out, struct lt_err *err)
 {
 	struct lt_afile *af = lt_xcalloc(1, sizeof *af);
 	struct stat st;
+	bool exists;
 	int fd;
 
 	af->slot = -1;
@@ -103,12 +104,13 @@ int lt_afile_open(const char *path, struct lt_afile **out, struct lt_err *err)
 		return 0;
 	}
 	af->path = lt_xstrdup(path);
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+	exists = stat(path, &st) == 0;
+	if (exists && S_ISDIR(st.st_mode)) {
 		lt_err_set(err, LT_E_IO, path, 0, "cannot write output: %s",
 			   strerror(EISDIR));
 		goto fail;
 	}
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+	if (exists && !S_ISREG(st.st_mode)) {
 		af->direct = true;
 		if (!(af->fp = fopen(path, "w"))) {
 			lt_err_set(err, LT_E_IO, path, 0, "cannot open output: %s",
@@ -216,7 +218,6 @@ void lt_afile_abort(struct lt_afile *af)
 int lt_afile_check(const char *path, struct lt_err *err)
 {
 	struct lt_afile *af;
-
 	struct stat st;
 
 	/* stdout, or a device or pipe (opening that could wait for a
