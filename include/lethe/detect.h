@@ -244,7 +244,8 @@ struct lt_profile *lt_profile_new(const struct lt_packset *ps,
 				  const char *const *names, size_t ncols,
 				  bool all);
 /* Column i can only hold what kinds[i] (enum lt_col_kind, from a typed
- * source) allows: detectors of other categories are not run on it. */
+ * source) allows: detectors of other categories are not run on it, now
+ * and on columns the profile adds later.  kinds is copied. */
 void lt_profile_col_kinds(struct lt_profile *p, const uint8_t *kinds,
 			  size_t n);
 void lt_profile_free(struct lt_profile *p);

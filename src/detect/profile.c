@@ -85,6 +85,9 @@ struct lt_profile {
 	                            * on every column */
 	uint16_t *cat;             /* per detector: a category number (the
 	                            * same number = the same category) */
+	uint8_t *kinds;            /* per column: enum lt_col_kind (typed
+	                            * sources), NULL: anything */
+	size_t n_kinds;
 };
 
 /* Canonical form for distinct counting: ASCII letters upper-cased, digits,
@@ -118,6 +121,31 @@ static uint64_t value_hash(const char *v, size_t n)
 	return lt_hash64(buf, k);
 }
 
+static bool kind_allows(uint8_t kind, const char *category)
+{
+	switch (kind) {
+	case LT_COL_DATETIME: return strcmp(category, "date_of_birth") == 0;
+	case LT_COL_NETWORK: return strcmp(category, "ip_address") == 0;
+	case LT_COL_OPAQUE: return false;
+	default: return true;
+	}
+}
+
+/* Column i (c) runs only the detectors its kind allows; c->none when
+ * that leaves none. */
+static void col_limit(const struct lt_profile *p, struct col *c, size_t i)
+{
+	uint8_t kind = i < p->n_kinds ? p->kinds[i] : LT_COL_ANY;
+
+	c->none = true;
+	for (size_t d = 0; d < p->ndet; d++) {
+		if (!kind_allows(kind, lt_packset_info(p->ps, d)->category))
+			c->run[d] = 0;
+		if (c->run[d])
+			c->none = false;
+	}
+}
+
 static void col_init(struct lt_profile *p, struct col *c, const char *name)
 {
 	c->name = lt_xstrdup(name);
@@ -125,7 +153,6 @@ static void col_init(struct lt_profile *p, struct col *c, const char *name)
 	c->memo = NULL;
 	c->memo_probes = c->memo_found = 0;
 	c->memo_off = false;
-	c->none = false;
 	c->lead = -1;
 	c->hint = lt_xcalloc(p->ndet, sizeof *c->hint);
 	c->run = lt_xcalloc(p->ndet, 1);
@@ -143,7 +170,7 @@ static void col_init(struct lt_profile *p, struct col *c, const char *name)
 		c->inert[d] = led && c->hint[d] <= 0;
 		c->run[d] = !c->inert[d] || p->all;
 	}
-
+	col_limit(p, c, (size_t)(c - p->cols));
 }
 
 static void add_col(struct lt_profile *p, const char *name)
@@ -180,30 +207,17 @@ struct lt_profile *lt_profile_new(const struct lt_packset *ps,
 	return p;
 }
 
-static bool kind_allows(uint8_t kind, const char *category)
-{
-	switch (kind) {
-	case LT_COL_DATETIME: return strcmp(category, "date_of_birth") == 0;
-	case LT_COL_NETWORK: return strcmp(category, "ip_address") == 0;
-	case LT_COL_OPAQUE: return false;
-	default: return true;
-	}
-}
-
 void lt_profile_col_kinds(struct lt_profile *p, const uint8_t *kinds,
 			  size_t n)
 {
-	for (size_t i = 0; i < n && i < p->ncols; i++)
-		for (size_t d = 0; d < p->ndet; d++)
-			if (!kind_allows(kinds[i],
-					 lt_packset_info(p->ps, d)->category))
-				p->cols[i].run[d] = 0;
-	for (size_t i = 0; i < n && i < p->ncols; i++) {
-		p->cols[i].none = true;
-		for (size_t d = 0; d < p->ndet; d++)
-			if (p->cols[i].run[d])
-				p->cols[i].none = false;
-	}
+	free(p->kinds);
+	p->kinds = n ? lt_xmalloc(n) : NULL;
+	if (n)
+		memcpy(p->kinds, kinds, n);
+	p->n_kinds = n;
+	/* the columns there are; later ones get theirs in col_init */
+	for (size_t i = 0; i < p->ncols; i++)
+		col_limit(p, &p->cols[i], i);
 }
 
 void lt_profile_free(struct lt_profile *p)
@@ -221,6 +235,7 @@ void lt_profile_free(struct lt_profile *p)
 		free(p->cols[i].name);
 	}
 	free(p->cols);
+	free(p->kinds);
 	free(p->hits);
 	free(p->cat);
 	free(p);
