@@ -285,7 +285,8 @@ static enum esc take_escape(struct ana *a, bool in_class, unsigned *c,
 		int g = e - '0';
 
 		while (a->i < a->n && a->p[a->i] >= '0' && a->p[a->i] <= '9')
-			g = g * 10 + (a->p[a->i++] - '0');
+			if ((g = g * 10 + (a->p[a->i++] - '0')) > MAX_GROUPS)
+				return ESC_BAD;
 		if (a->nrefs == MAX_GROUPS || g > MAX_GROUPS)
 			return ESC_BAD;
 		a->refs[a->nrefs++] = g;
@@ -395,6 +396,7 @@ static bool take_options(struct ana *a)
 	size_t j = a->i + 1;   /* a->i is at the '?' */
 
 	while (j < a->n && ((a->p[j] >= 'a' && a->p[j] <= 'z') ||
+			    (a->p[j] >= 'A' && a->p[j] <= 'Z') ||
 			    a->p[j] == '-' || a->p[j] == '^')) {
 		if (a->p[j] == 'x' || a->p[j] == 'n')
 			return false;   /* extended; no auto-capture */
@@ -575,6 +577,8 @@ static bool class_has_alnum(const char *p, size_t *end)
 			if (!p[i + 1])
 				return false;
 			i++;
+			if (p[i + 1] == '-' && p[i + 2] != ']')
+				return false;   /* "\.-A": a range, not read here */
 			continue;
 		}
 		if (p[i + 1] == '-' && p[i + 2] && p[i + 2] != ']') {
@@ -595,6 +599,7 @@ bool lt_shape_starts_at_edge(const char *pattern)
 	const char *p = pattern;
 	size_t i, end = 0;
 	int depth = 0;
+	bool closed = false;    /* the lookbehind's ')' is behind us */
 
 	/* "(?<![...A-Za-z0-9...]" then "|" or ")": the lookbehind refuses a
 	 * start right after a letter or digit whatever its other branches */
@@ -604,9 +609,12 @@ bool lt_shape_starts_at_edge(const char *pattern)
 	/* and it guards every match: no '|' outside parentheses */
 	for (i = 0; p[i]; i++) {
 		if (p[i] == '\\') {
-			if (!p[i + 1])
+			/* \K moves the start, \Q hides syntax */
+			if (!p[i + 1] || p[i + 1] == 'K' || p[i + 1] == 'Q')
 				return false;
 			i++;
+		} else if (p[i] == '#') {
+			return false;   /* a comment, in (?#...) or (?x) */
 		} else if (p[i] == '[') {
 			size_t j = i + 1;
 
@@ -622,7 +630,11 @@ bool lt_shape_starts_at_edge(const char *pattern)
 		} else if (p[i] == '(') {
 			depth++;
 		} else if (p[i] == ')') {
-			depth--;
+			/* the lookbehind itself made optional: "(?<!...)?" */
+			if (--depth == 0 && !closed && p[i + 1] &&
+			    strchr("?*+{", p[i + 1]))
+				return false;
+			closed |= depth == 0;
 		} else if (p[i] == '|' && depth == 0) {
 			return false;
 		}
@@ -713,6 +725,11 @@ static struct piece rd_class(struct rd *r)
 				return pc;
 			}
 			r->i += 2;
+			if ((unsigned char)e >= 0x80 ||
+			    (r->p[r->i] == '-' && r->p[r->i + 1] != ']')) {
+				r->bad = true;  /* "\!-~" is a range */
+				return pc;
+			}
 			if (e == 'd')
 				continue;
 			if (e == 's' || e == 'h' || e == 'v' || (!is_letter(e) &&
@@ -768,13 +785,9 @@ static struct piece rd_atom(struct rd *r, int depth)
 		bool look = false;
 
 		r->i++;
-		if (r->p[r->i] == '*') {            /* (*VERB) */
-			while (r->p[r->i] && r->p[r->i] != ')')
-				r->i++;
-			if (!r->p[r->i])
-				r->bad = true;
-			else
-				r->i++;
+		if (r->p[r->i] == '*') {
+			/* (*UCP) widens \d, (*ACCEPT) ends a match early */
+			r->bad = true;
 			return pc;
 		}
 		if (r->p[r->i] == '?') {
@@ -792,9 +805,12 @@ static struct piece rd_atom(struct rd *r, int depth)
 				/* flags: (?i) or (?i-s:...) */
 				size_t j = 0;
 
-				while ((q[j] >= 'a' && q[j] <= 'z') || q[j] == '-')
+				while ((q[j] >= 'a' && q[j] <= 'z') || q[j] == '-') {
+					if (q[j] == 'x' || q[j] == 'n')
+						r->bad = true;  /* comments; numbering */
 					r->caseless |= q[j++] == 'i';
-				if (j == 0 || (q[j] != ')' && q[j] != ':')) {
+				}
+				if (r->bad || j == 0 || (q[j] != ')' && q[j] != ':')) {
 					r->bad = true;  /* names, (?|, (?R)... */
 					return pc;
 				}
@@ -853,8 +869,9 @@ static struct piece rd_atom(struct rd *r, int depth)
 			r->backref = true;
 			while (r->p[r->i] >= '0' && r->p[r->i] <= '9')
 				r->i++;
-		} else if (is_letter(e) || e == '0') {
-			r->bad = true;      /* \K, \w, \p, \x, \g, \k */
+		} else if (is_letter(e) || e == '0' || (unsigned char)e >= 0x80) {
+			/* \K, \w, \p, \x, \g, \k; an escaped UTF-8 character */
+			r->bad = true;
 		} else {
 			pc.mx = 1;          /* escaped punctuation */
 		}

@@ -195,6 +195,43 @@ static void check_pattern(const char *id, const void *code, const uint8_t *cls,
 	}
 }
 
+/* Patterns a user might write, through the same PCRE2 check as the
+ * shipped ones: each answer the readers give must hold. */
+static void test_shape_property_user(void **state)
+{
+	static const char *const pats[] = {
+		"(?Ji)[a-z]\\x{212A}", "(?Jx)x#[\\n\\b]?", "(?i)[a-k]+s",
+		"(?<![A-Za-z0-9])?\\d{3}", "(?<![A-Za-z0-9])a\\Kb\\d",
+		"(?<![A-Za-z0-9])\\d[\\!-~]\\d(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])-(?:(*ACCEPT)|\\d)\\d(?![A-Za-z0-9])",
+		"(*UCP)\\d{3}", "(\\d)[ -]\\d", "([ -])\\d\\1\\d",
+		"(?<![A-Za-z0-9])(?:\\+65 ?)?[3689]\\d{3}[ -]?\\d{4}(?![A-Za-z0-9])",
+	};
+	size_t checked = 0;
+	(void)state;
+
+	for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
+		uint8_t cls[256];
+		int ec;
+		PCRE2_SIZE eo;
+		pcre2_code *re = pcre2_compile((PCRE2_SPTR)pats[i],
+					       PCRE2_ZERO_TERMINATED, PCRE2_UTF,
+					       &ec, &eo, NULL);
+		char id[32];
+
+		assert_non_null(re);
+		snprintf(id, sizeof id, "pattern %zu", i);
+		if (!lt_shape_classes(pats[i], cls))
+			for (int c = 0; c < 256; c++)
+				cls[c] = (uint8_t)c;   /* no classes: identity */
+		check_pattern(id, re, cls, false, lt_shape_starts_at_edge(pats[i]),
+			      lt_shape_digit_word(pats[i]), lt_shape_max_len(pats[i]),
+			      &checked);
+		pcre2_code_free(re);
+	}
+	assert_true(checked > 10000);
+}
+
 /* The classes of every shipped pattern are ones PCRE2 cannot tell apart. */
 static void test_shape_property(void **state)
 {
@@ -256,7 +293,8 @@ static void test_shape_classes(void **state)
 	assert_false(same(cls, 'S', 'A'));
 	assert_false(same(cls, 's', 'a'));      /* the other case too */
 	assert_false(same(cls, 'A', '0'));
-	assert_false(same(cls, '{', '}') && same(cls, '{', '7'));
+	assert_true(same(cls, '{', '}'));       /* neither in the pattern */
+	assert_false(same(cls, '{', '7'));
 	assert_false(same(cls, '\n', ' '));     /* newlines: always apart */
 	for (unsigned c = 128; c < 256; c++)
 		assert_int_equal(cls[c], c);     /* UTF-8 bytes: exact */
@@ -278,7 +316,8 @@ static void test_shape_classes(void **state)
 	assert_true(classes_of("\\w+\\s\\.", cls) > 0);
 	assert_true(same(cls, 'a', '_') && same(cls, 'a', '5'));
 	assert_false(same(cls, 'a', '-'));
-	assert_false(same(cls, ' ', '\t') && same(cls, ' ', '.'));
+	assert_true(same(cls, ' ', '\t'));      /* both \s */
+	assert_false(same(cls, ' ', '.'));
 	assert_true(classes_of("a.b", cls) > 0);
 	assert_false(same(cls, '\n', 'x'));
 	assert_true(same(cls, 'x', 'y'));
@@ -329,6 +368,9 @@ static void test_shape_edge(void **state)
 		"(?<![A-Za-z])\\d", "(?<![A-Za-z0-9])a|b", "(?:(?<![A-Za-z0-9])a)",
 		"(?<![^A-Za-z0-9])x", "(?<=[A-Za-z0-9])x", "x(?<![A-Za-z0-9])",
 		"(?<![A-Z0-9])x", "(?<![A-Za-z0-9]x)y", "(?<![A-Za-z0-9]",
+		"(?<![A-Za-z0-9])?\\d+", "(?<![A-Za-z0-9]){0}\\d+",
+		"(?<![A-Za-z0-9])a\\Kb", "(?<![A-Za-z0-9])\\Q|\\Ex",
+		"(?<![\\.-A-Za-z0-9])x", "(?<![A-Za-z0-9])(?#c|)x",
 	};
 	struct lt_packset *ps = load_shipped();
 	struct lt_matcher *m = lt_matcher_new(ps);
@@ -376,6 +418,9 @@ static void test_shape_digit_word(void **state)
 		"(?<![A-Za-z0-9])\\d(?![A-Z0-9])",
 		"\\d{4}(?![A-Za-z0-9])",
 		"(?<![A-Za-z0-9])(?i:\xe2\x84\xaa)\\d(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])(?x)[-.]#5\n(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])-(?:(*ACCEPT)|\\d)\\d(?![A-Za-z0-9])",
+		"(?<![A-Za-z0-9])\\d[\\!-~]\\d(?![A-Za-z0-9])",
 	};
 	struct lt_packset *ps = load_shipped();
 	struct lt_matcher *m = lt_matcher_new(ps);
@@ -393,6 +438,9 @@ static void test_shape_digit_word(void **state)
 	assert_int_equal(lt_shape_max_len("(\\d)\\1"), 0);
 	assert_int_equal(lt_shape_max_len("(?i:k)"), 0);   /* U+212A: 3 bytes */
 	assert_int_equal(lt_shape_max_len("\\w{3}"), 0);   /* not read */
+	assert_int_equal(lt_shape_max_len("(*UCP)\\d{3}"), 0);  /* \d wider */
+	assert_int_equal(lt_shape_max_len("\\\xc3\xa9{3}"), 0);
+	assert_int_equal(lt_shape_max_len("(?x)aaaa#|\nbbbb"), 0);
 	sort_out("digit-word", lt_shape_digit_word, yes,
 		 sizeof yes / sizeof yes[0], no, sizeof no / sizeof no[0]);
 	/* digits inside words: no card, phone or ID run at all */
@@ -527,6 +575,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_shape_classes),
 		cmocka_unit_test(test_shape_property),
+		cmocka_unit_test(test_shape_property_user),
 		cmocka_unit_test(test_shape_edge),
 		cmocka_unit_test(test_shape_digit_word),
 		cmocka_unit_test(test_shape_any_text),
