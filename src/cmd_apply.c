@@ -55,6 +55,7 @@ static const char usage_text[] =
 #include <string.h>
 
 #include "cmd.h"
+#include "cmd_opts.h"
 #include "lethe/plan.h"
 #include "plan/apply_int.h"
 
@@ -158,10 +159,9 @@ int cmd_apply(int argc, char **argv)
 			o.db_uri = optarg;
 			break;
 		case OPT_BATCH: {
-			char *end;
-			unsigned long long n = strtoull(optarg, &end, 10);
+			uint64_t n;
 
-			if (!*optarg || *end || n == 0 || optarg[0] == '-')
+			if (cmd_parse_u64(optarg, &n) < 0 || n == 0)
 				return cmd_usage_error("apply",
 						       "--batch-rows needs a "
 						       "positive number");

@@ -95,8 +95,6 @@ static const struct option long_opts[] = {
 
 /* ---- the summary ---------------------------------------------------------------- */
 
-/* Columns a terminal gives s: one per character, two for the wide ones
- * (Hangul, CJK, fullwidth forms). */
 /* A table of text cells, printed with every column padded to its widest
  * cell (the last one not padded). */
 #define MAXC 8
@@ -126,15 +124,11 @@ static void table_print(FILE *fp, struct table *t)
 		fputs("  ", fp);
 		for (size_t c = 0; c < t->ncol; c++) {
 			const char *s = t->rows[r][c];
-
 			bool more = false;
 
-			fputs(s, fp);
 			for (size_t k = c + 1; k < t->ncol; k++)
 				more = more || t->rows[r][k][0];
-			if (more)
-				for (size_t k = lt_display_width(s); k < t->w[c] + 2; k++)
-					fputc(' ', fp);
+			lt_pad(fp, s, more ? t->w[c] + 2 : 0);
 			free(t->rows[r][c]);
 		}
 		fputc('\n', fp);

@@ -1496,14 +1496,6 @@ static bool ipv4_ok(const char *s, size_t n, int *oct)
 	return i == n;
 }
 
-static int hexval(char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	c = to_upper(c);
-	return c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
 static bool ipv6_ok(const char *s, size_t n)
 {
 	size_t i = 0, groups = 0, two_hex = 0;
@@ -1520,7 +1512,7 @@ static bool ipv6_ok(const char *s, size_t n)
 	while (i < n) {
 		size_t j = i;
 
-		while (i < n && hexval(s[i]) >= 0 && i - j < 5)
+		while (i < n && lt_hexval((unsigned char)s[i]) >= 0 && i - j < 5)
 			i++;
 		if (i < n && s[i] == '.') { /* embedded IPv4 closes it */
 			if (!ipv4_ok(s + j, n - j, NULL))
