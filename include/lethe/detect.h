@@ -189,10 +189,10 @@ const struct lt_det_rt *lt_packset_rt(const struct lt_packset *ps, size_t det);
 
 /* Splits the 256 byte values into classes (cls[byte]) that the pattern
  * cannot tell apart: two subjects of one length whose bytes have the same
- * classes at every offset match at the same offsets.  Returns 0 when the
- * pattern uses syntax the analysis does not know (no classes then), else
- * a positive number.  Conservative: it may split more than needed. */
-int lt_shape_classes(const char *pattern, uint8_t cls[256]);
+ * classes at every offset match at the same offsets.  False when the
+ * pattern uses syntax the analysis does not know (no classes then).
+ * Conservative: it may split more than needed. */
+bool lt_shape_classes(const char *pattern, uint8_t cls[256]);
 /* True when the pattern opens with a negative lookbehind that refuses every
  * ASCII letter and digit and guards all its matches: every match then
  * starts at offset 0 or right after a byte that is not one. */

@@ -554,7 +554,7 @@ static int load_detector(struct ctx *c, const yaml_node_t *m)
 	/* The same pattern (SG and MY addresses share one): the matcher may
 	 * reuse one detector's match for the other. */
 	d->pattern = lt_xstrdup(scalar(c, val[K_PATTERN], "pattern"));
-	d->rt.shape_known = lt_shape_classes(d->pattern, d->rt.shape) > 0;
+	d->rt.shape_known = lt_shape_classes(d->pattern, d->rt.shape);
 	d->rt.at_edge = !d->info.cell_scope &&
 			lt_shape_starts_at_edge(d->pattern);
 	d->rt.digit_word = !d->info.cell_scope &&

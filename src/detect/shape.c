@@ -36,7 +36,6 @@ struct ana {
 	const char *p;
 	size_t i, n;
 	uint8_t cls[128];        /* the partition of ASCII so far */
-	int ncls;
 	bool bad;
 	bool singles;            /* each character of a bracket class is a
 	                          * class of its own (for backreferences) */
@@ -80,7 +79,6 @@ static void refine1(struct ana *a, const struct set *s)
 			to[k] = (int16_t)n++;
 		a->cls[c] = (uint8_t)to[k];
 	}
-	a->ncls = n;
 }
 
 /* Refines by s and by s with the case of its letters swapped: a caseless
@@ -526,7 +524,7 @@ static bool analyze(struct ana *a)
 	return true;
 }
 
-int lt_shape_classes(const char *pattern, uint8_t cls[256])
+bool lt_shape_classes(const char *pattern, uint8_t cls[256])
 {
 	struct ana a;
 
@@ -534,10 +532,9 @@ int lt_shape_classes(const char *pattern, uint8_t cls[256])
 		memset(&a, 0, sizeof a);
 		a.p = pattern;
 		a.n = strlen(pattern);
-		a.ncls = 1;
 		a.singles = pass == 1;
 		if (!analyze(&a))
-			return 0;
+			return false;
 		if (a.nrefs == 0)
 			break;   /* else again, with class characters apart */
 	}
@@ -555,7 +552,7 @@ int lt_shape_classes(const char *pattern, uint8_t cls[256])
 		cls[c] = a.cls[c];
 	for (int c = 128; c < 256; c++)
 		cls[c] = (uint8_t)c;
-	return a.ncls + 128;
+	return true;
 }
 
 /* The class at p (just past its '['), up to its ']': whether it holds
