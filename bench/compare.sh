@@ -14,11 +14,12 @@ fi
 RUNS=${BENCH_RUNS:-2}
 CPUS=$(nproc)
 . bench/data.sh
-cat "$CSV" > /dev/null; cat "$GZ" > /dev/null   # warm the page cache
 
 WT=$(mktemp -d)
 trap 'git worktree remove --force "$WT" 2>/dev/null || rm -rf "$WT"' EXIT
-git worktree add --detach -f "$WT" "$REV" > /dev/null 2>&1
+git worktree add --detach -f "$WT" "$REV" > /dev/null 2>"$WT.err" ||
+	{ echo "bench-compare: cannot check out $REV:" >&2; cat "$WT.err" >&2; exit 2; }
+rm -f "$WT.err"
 echo "building $REV ..." >&2
 make -C "$WT" --no-print-directory lethe > /dev/null
 OLD="$WT/lethe"     # finds its own packs beside it ($WT/patterns)
@@ -27,8 +28,12 @@ NEW=./lethe
 # secs BIN ARGS...: wall seconds of one scan
 secs() {
 	b=$1; shift
-	/usr/bin/time -f "%e" -o "$DIR/.ctime" "$b" scan -q -f json "$@" > /dev/null
-	cat "$DIR/.ctime"
+	if ! /usr/bin/time -f "%e" -o "$DIR/.ctime" "$b" scan -q -f json "$@" > /dev/null; then
+		echo "bench-compare: $b scan $* failed:" >&2
+		cat "$DIR/.ctime" >&2
+		exit 1
+	fi
+	tail -n 1 "$DIR/.ctime"
 }
 
 echo "lethe $REV against this tree: $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB export; $CPUS cores; best of $RUNS, run alternately"

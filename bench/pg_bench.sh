@@ -102,7 +102,10 @@ for _ in $(seq "$RUNS"); do
 done >"$W/copy.t"
 t_copy=$(best <"$W/copy.t")
 pages=$(pg_psql "$DB" -Atc "SELECT pg_relation_size('customers') / current_setting('block_size')::int8")
-streams=$(nproc 2>/dev/null || echo 1)
+# lethe's rule (src/source/pg.c open_ranges): -j ranges, -j = online CPUs,
+# at most one per 1024 pages and 64; lethe is given the same -j below
+streams=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+[ "$streams" -le 64 ] || streams=64
 [ "$pages" -ge 2048 ] || streams=1
 [ "$streams" -le $((pages / 1024)) ] || streams=$((pages / 1024))
 for _ in $(seq "$RUNS"); do
@@ -114,17 +117,20 @@ for _ in $(seq "$RUNS"); do
 		pids="$pids $!"
 		i=$((i + 1))
 	done
-	wait $pids   # these only: pg_start's watchdog is a child too
+	# these only (pg_start's watchdog is a child too), each checked
+	for p in $pids; do
+		wait "$p" || { echo "pg_bench: a ranged COPY failed" >&2; exit 1; }
+	done
 	b=$(now)
 	calc "$b - $a"; echo
 done >"$W/copyn.t"
 t_copyn=$(best <"$W/copyn.t")
 
-# 2. lethe scan --full (one stream; peak RSS from /usr/bin/time -v)
+# 2. lethe scan --full (as many streams; peak RSS from /usr/bin/time -v)
 for i in $(seq "$RUNS"); do
 	a=$(now)
 	rc=0
-	$TIME -v -o "$W/full.$i.time" "$LETHE" scan --full -q -f json \
+	$TIME -v -o "$W/full.$i.time" "$LETHE" scan --full -j "$streams" -q -f json \
 		-o "$W/full.json" "$URI" >"$W/full.out" 2>"$W/full.err" || rc=$?
 	b=$(now)
 	if [ "$rc" -gt 1 ]; then

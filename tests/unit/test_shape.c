@@ -262,6 +262,7 @@ static void test_shape_property(void **state)
 	assert_true(words >= 7);    /* card, phones, RRN, MyKad */
 	assert_true(bounded >= 8);  /* RRN, MyKad, phones, postcodes... */
 	assert_true(checked > 100000);
+	print_message("%zu class-preserving substitutions checked\n", checked);
 	lt_packset_free(ps);
 }
 
