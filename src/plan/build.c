@@ -636,13 +636,9 @@ done:
 	free(j->voldest);
 	free(j->vhas);
 	for (i = 0; i < j->n_holds; i++) {
-		size_t k;
-
 		free(j->holds[i].id);
 		free(j->holds[i].column);
-		for (k = 0; k < j->holds[i].keys.n; k++)
-			free(j->holds[i].keys.v[k]);
-		free(j->holds[i].keys.v);
+		lt_strlist_free(&j->holds[i].keys);
 	}
 	free(j->holds);
 	free(j->acts);

@@ -443,10 +443,8 @@ static void make_cond(struct plan_pg_job *j, struct conn *k, const struct pcol *
 			sb_printf(&b, "%st.%s::pg_catalog.timestamptz",
 				  rc->cond.age_columns.n ? ", " : "", cq);
 			free(cq);
-			rc->cond.age_columns.v = lt_xreallocarray(rc->cond.age_columns.v,
-				rc->cond.age_columns.n + 1, sizeof(char *));
 			rc->cond.age_column_indexes[rc->cond.age_columns.n] = -1;
-			rc->cond.age_columns.v[rc->cond.age_columns.n++] = lt_xstrdup(c->name);
+			lt_strlist_push(&rc->cond.age_columns, c->name);
 		}
 		if (!rc->cond.age_columns.n) {
 			struct lt_buf nb;
@@ -805,7 +803,7 @@ void lt_plan_pg_job(struct plan_pg_job *j)
 			holds[n_holds].id = lt_xstrdup(hd->id);
 			holds[n_holds].column = lt_xstrdup(hc->name);
 			holds[n_holds].column_index = -1;
-			holds[n_holds].keys.v = lt_xcalloc(hd->keys.n + 1, sizeof(char *));
+			lt_strlist_copy(&holds[n_holds].keys, &hd->keys);
 			cq = qid(k.c, hc->name);
 			sb_printf(&hb, "%sCOALESCE(pg_catalog.btrim(t.%s::pg_catalog.text,"
 				  " ' ' || pg_catalog.chr(9)) = ANY (ARRAY[",
@@ -815,8 +813,6 @@ void lt_plan_pg_job(struct plan_pg_job *j)
 
 				sb_printf(&hb, "%s%s", x ? ", " : "", l);
 				free(l);
-				holds[n_holds].keys.v[holds[n_holds].keys.n++] =
-					lt_xstrdup(hd->keys.v[x]);
 			}
 			sb_printf(&hb, "]::pg_catalog.text[]), false)");
 			free(cq);
@@ -891,8 +887,7 @@ void lt_plan_pg_job(struct plan_pg_job *j)
 		for (i = 0; i < n_del; i++) {
 			const struct rcond *c = &rc[del[i] - pol->rules];
 
-			a->rules.v = lt_xreallocarray(a->rules.v, a->rules.n + 1, sizeof(char *));
-			a->rules.v[a->rules.n++] = lt_xstrdup(del[i]->id);
+			lt_strlist_push(&a->rules, del[i]->id);
 			if (del[i]->retain.n == 0) {
 				every = true;
 				continue;
@@ -989,10 +984,7 @@ void lt_plan_pg_job(struct plan_pg_job *j)
 				a->holds[h].id = lt_xstrdup(holds[h].id);
 				a->holds[h].column = lt_xstrdup(holds[h].column);
 				a->holds[h].column_index = -1;
-				a->holds[h].keys.v = lt_xcalloc(holds[h].keys.n + 1, sizeof(char *));
-				for (size_t x = 0; x < holds[h].keys.n; x++)
-					a->holds[h].keys.v[x] = lt_xstrdup(holds[h].keys.v[x]);
-				a->holds[h].keys.n = holds[h].keys.n;
+				lt_strlist_copy(&a->holds[h].keys, &holds[h].keys);
 			}
 			a->n_holds = n_holds;
 		}
@@ -1158,13 +1150,9 @@ out:
 	free(cell);
 	free(del);
 	for (h = 0; h < n_holds; h++) {
-		size_t x;
-
 		free(holds[h].id);
 		free(holds[h].column);
-		for (x = 0; x < holds[h].keys.n; x++)
-			free(holds[h].keys.v[x]);
-		free(holds[h].keys.v);
+		lt_strlist_free(&holds[h].keys);
 	}
 	free(holds);
 	free_cols(cols, ncols);
