@@ -1057,10 +1057,8 @@ static int put_record(struct rw *w, const struct lt_tok_rec *r,
  * header (checked against the plan's column names), or with a headerless
  * plan the first data row (only its width is used). */
 static int setup_columns(struct rw *w, const struct lt_tok_rec *r,
-			 bool check_names, bool *any_dropped, struct lt_err *err)
+			 bool check_names, struct lt_err *err)
 {
-	bool any = false;
-
 	w->header_done = true;
 	/* the columns lt_plan_decide and the rewrites read */
 	w->nneed = r->n;
@@ -1095,26 +1093,22 @@ static int setup_columns(struct rw *w, const struct lt_tok_rec *r,
 		const struct lt_plan_action *a = w->u->acts[k];
 
 		if (a->action == LT_ACT_DROP_COLUMN && a->column_index >= 0 &&
-		    (size_t)a->column_index < r->n) {
+		    (size_t)a->column_index < r->n)
 			w->dropped[a->column_index] = 1;
-			any = true;
-		}
 	}
-	*any_dropped = any;
 	return 0;
 }
 
 static int on_header(struct rw *w, const struct lt_tok_rec *r,
 		     struct lt_err *err)
 {
-	bool any = false;
 	bool *nul = NULL;
 	int rc;
 
 	values(w, r);
-	if (setup_columns(w, r, true, &any, err) < 0)
+	if (setup_columns(w, r, true, err) < 0)
 		return -1;
-	if (!any)
+	if (!r->n || !memchr(w->dropped, 1, r->n))   /* no column dropped */
 		return text_put(w, r->raw, r->raw_len, err);
 	nul = lt_xcalloc(r->n ? r->n : 1, sizeof *nul);
 	rc = put_record(w, r, nul, err);
@@ -1132,17 +1126,13 @@ static int on_record(void *ctx, const struct lt_tok_rec *r, struct lt_err *err)
 
 	if (r->n == 0) /* blank lines: not records, copied */
 		return text_put(w, r->raw, r->raw_len, err);
-	if (!w->header_done) {
-		bool dropping;
-
-		if (u->na == 0 || u->acts[0]->format.header)
-			return on_header(w, r, err);
-		values(w, r);
-		if (setup_columns(w, r, false, &dropping, err) < 0)
-			return -1;   /* headerless: this record is data */
-	}
-	u->records++;
+	if (!w->header_done && (u->na == 0 || u->acts[0]->format.header))
+		return on_header(w, r, err);
 	values(w, r);
+	/* headerless: this record is data, and sets the columns up */
+	if (!w->header_done && setup_columns(w, r, false, err) < 0)
+		return -1;
+	u->records++;
 	memset(w->touch, 0, u->na);
 	deleted = lt_plan_decide(u->plan, u->acts, u->na, w->fv, r->n, w->touch);
 	if (deleted) {
