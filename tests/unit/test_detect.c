@@ -1242,12 +1242,6 @@ static bool nested_in(const struct lt_hit *x, const struct lt_hit *hs,
 	return false;
 }
 
-static bool same_hit(const struct lt_hit *a, const struct lt_hit *b)
-{
-	return a->det == b->det && a->level == b->level && a->off == b->off &&
-	       a->len == b->len && a->whole == b->whole;
-}
-
 /* lt_match_cell_lead, whatever the lead, finds what lt_match_cell finds,
  * less only values nested in the lead's whole-cell value: the profile
  * counts the same either way. */

@@ -534,9 +534,7 @@ static void test_shape_cache_equivalent(void **state)
 			nb = lt_match_cell_lead(cold, buf, n, NULL, lead, b, 64);
 			assert_int_equal(na, nb);
 			for (size_t h = 0; h < na; h++)
-				if (a[h].det != b[h].det || a[h].level != b[h].level ||
-				    a[h].off != b[h].off || a[h].len != b[h].len ||
-				    a[h].whole != b[h].whole)
+				if (!same_hit(&a[h], &b[h]))
 					fail_msg("cell %zu round %d: hit %zu differs",
 						 c, round, h);
 			compared++;
@@ -557,8 +555,7 @@ static void test_shape_cache_equivalent(void **state)
 			fail_msg("random cell %zu: %zu hits, %zu without the cache",
 				 c, na, nb);
 		for (size_t h = 0; h < na; h++)
-			if (a[h].det != b[h].det || a[h].level != b[h].level ||
-			    a[h].off != b[h].off || a[h].len != b[h].len)
+			if (!same_hit(&a[h], &b[h]))
 				fail_msg("random cell %zu: hit %zu differs", c, h);
 	}
 	lt_matcher_free(warm);

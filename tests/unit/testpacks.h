@@ -1,12 +1,13 @@
 /*
  * testpacks.h - helpers shared by unit tests that use the shipped pattern
  * packs ($LETHE_TEST_PACKS, default "patterns", run from the top of the
- * tree) or need a deterministic random stream.  Include after <cmocka.h>
+ * tree), compare matcher hits, or need a deterministic random stream.  Include after <cmocka.h>
  * and "lethe/detect.h".
  */
 #ifndef LETHE_TESTPACKS_H
 #define LETHE_TESTPACKS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -29,6 +30,14 @@ static __attribute__((unused)) struct lt_packset *load_shipped(void)
 		print_error("%s\n", lt_err_format(&err, buf, sizeof buf));
 	assert_non_null(ps);
 	return ps;
+}
+
+/* Two hits the same in every field. */
+static __attribute__((unused)) bool same_hit(const struct lt_hit *a,
+					     const struct lt_hit *b)
+{
+	return a->det == b->det && a->level == b->level && a->off == b->off &&
+	       a->len == b->len && a->whole == b->whole;
 }
 
 /* Deterministic PRNG (xorshift64): the same stream on every run. */
