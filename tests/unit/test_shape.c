@@ -258,9 +258,9 @@ static void test_shape_property(void **state)
 	}
 	/* every shipped pattern is understood, and was checked */
 	assert_int_equal(known, lt_packset_count(ps));
-	assert_true(edges >= 10);   /* the digit and address patterns */
+	assert_true(edges >= 12);   /* the digit and address patterns */
 	assert_true(words >= 7);    /* card, phones, RRN, MyKad */
-	assert_true(bounded >= 8);  /* RRN, MyKad, phones, postcodes... */
+	assert_true(bounded >= 13); /* RRN, MyKad, phones, postcodes... */
 	assert_true(checked > 100000);
 	print_message("%zu class-preserving substitutions checked\n", checked);
 	lt_packset_free(ps);
