@@ -133,6 +133,11 @@ uint64_t lt_matcher_limits(const struct lt_matcher *m);
 void lt_matcher_shape_cache(struct lt_matcher *m, bool on);
 /* Pattern runs answered from that cache so far. */
 uint64_t lt_matcher_shape_hits(const struct lt_matcher *m);
+/* Whether the matcher skips detectors a cell's length, digits, byte
+ * classes and first bytes rule out (on by default).  Off, every enabled
+ * detector runs its pattern on every cell: the reference the tests hold
+ * the prefilter to.  Results are the same either way. */
+void lt_matcher_prefilter(struct lt_matcher *m, bool on);
 /* Runs the detectors enabled[det] != 0 (all when enabled is NULL) over one
  * UTF-8 cell; a cheap prefilter skips detectors that cannot apply.  Writes
  * at most one hit per detector into hits; returns how many. */

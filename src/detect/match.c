@@ -19,6 +19,10 @@
 
 #include <pcre2.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "lethe/detect.h"
 
 /* Backtracking bound for a pattern from a user's pack.  PCRE2 applies it
@@ -53,7 +57,8 @@ struct shape_slot {
 	uint8_t done;       /* the search found nothing after them */
 	uint8_t span[SHAPE_SPANS][2];
 	uint64_t cls[SHAPE_MAX / 8];   /* byte i's class in byte i % 8 of
-	                                * word i / 8; zero after len */
+	                                * word i / 8; zero after len, words
+	                                * after the last are unused */
 };
 _Static_assert(SHAPE_MAX % 8 == 0, "shapes are whole words");
 
@@ -91,10 +96,14 @@ struct lt_matcher {
 	uint64_t first_by_byte[256];  /* the detectors a byte can start */
 	uint64_t edge_dets;           /* rt->at_edge: a first byte counts only
 	                               * at offset 0 or after a non-alnum */
+	uint64_t after_byte[256];     /* the detectors a byte right after
+	                               * byte c may start: all but edge_dets
+	                               * when c is a letter or digit */
 	uint64_t word_dets;           /* rt->digit_word: need a digit run with
 	                               * no letter beside it */
 	struct shape_cache *shapes;   /* per detector: [0] search, [1] the
 	                               * anchored attempt of run_at_start */
+	bool unfiltered;              /* lt_matcher_prefilter(m, false) */
 };
 
 /* Byte classes for the prefilter: each byte falls in one of 64 classes, and
@@ -204,6 +213,8 @@ struct features {
 	uint64_t any;         /* detectors whose require_any a byte meets */
 	uint64_t first;       /* detectors a byte of the cell can start */
 };
+
+static bool is_alnum(unsigned char c);
 
 static uint64_t classes_of(const uint8_t *set, int nbytes)
 {
@@ -327,6 +338,9 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 			for (int c = 0; c < 256; c++)
 				if (in_first(m->rt[d], (unsigned char)c))
 					m->first_by_byte[c] |= (uint64_t)1 << d;
+	for (int c = 0; c < 256; c++)
+		m->after_byte[c] = is_alnum((unsigned char)c) ? ~m->edge_dets
+							       : ~(uint64_t)0;
 	return m;
 }
 
@@ -370,34 +384,106 @@ static void trim_span(const char *s, size_t *a, size_t *b)
 		(*b)--;
 }
 
+/* Bit i set when u[i] is an ASCII digit, for n <= 64; *count: how many. */
+static uint64_t digit_mask(const unsigned char *u, size_t n, uint32_t *count)
+{
+	uint64_t mask = 0;
+	size_t i = 0;
+#if defined(__SSE2__)
+	/* (b - '0') ^ 0x80 < -118 as signed bytes: b - '0' <= 9 unsigned */
+	const __m128i zero = _mm_set1_epi8('0'), flip = _mm_set1_epi8(-128),
+		      lim = _mm_set1_epi8(-128 + 10), one = _mm_set1_epi8(1);
+	__m128i sum = _mm_setzero_si128();
+
+	for (; i < n; i += 16) {
+		unsigned char tail[16] = { 0 };
+		const unsigned char *q = u + i;
+		__m128i v, d;
+		unsigned bits;
+
+		if (n - i < 16) {   /* from a copy: never read past the cell */
+			memcpy(tail, q, n - i);
+			q = tail;
+		}
+		v = _mm_loadu_si128((const __m128i *)q);
+		d = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, zero), flip), lim);
+		if (n - i < 16)   /* the copy's zero bytes are no digits */
+			d = _mm_and_si128(d, _mm_cmplt_epi8(
+				_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+					      12, 13, 14, 15),
+				_mm_set1_epi8((char)(n - i))));
+		bits = (unsigned)_mm_movemask_epi8(d);
+		mask |= (uint64_t)bits << i;
+		sum = _mm_add_epi64(sum, _mm_sad_epu8(_mm_and_si128(d, one),
+						      _mm_setzero_si128()));
+	}
+	*count = (uint32_t)(_mm_cvtsi128_si32(sum) +
+			    _mm_cvtsi128_si32(_mm_unpackhi_epi64(sum, sum)));
+#else
+	uint32_t k = 0;
+
+	for (; i < n; i++) {
+		uint32_t dig = (unsigned)(u[i] - '0') <= 9;
+
+		mask |= (uint64_t)dig << i;
+		k += dig;
+	}
+	*count = k;
+#endif
+	return mask;
+}
+
+/* The longest run of set bits. */
+static uint32_t longest_run(uint64_t m)
+{
+	uint32_t best = 0;
+
+	while (m) {
+		uint32_t len;
+
+		m >>= __builtin_ctzll(m);
+		len = ~m ? (uint32_t)__builtin_ctzll(~m) : 64;
+		best = len > best ? len : best;
+		m = len < 64 ? m >> len : 0;
+	}
+	return best;
+}
+
 static void features(const struct lt_matcher *m, const char *s, size_t n,
 		     struct features *f)
 {
 	const unsigned char *u = (const unsigned char *)s;
-	const uint64_t edge = m->edge_dets;
-	uint64_t have = 0, any = 0, first = 0, after_alnum = 0;
-	uint32_t digits = 0, run = 0, best = 0;
+	uint64_t have = 0, any = 0, first = 0, start = ~(uint64_t)0;
 
-	/* no branch per byte: a cell mixing digits and letters would
-	 * mispredict at every change */
+	/* one table load per byte for the classes and the first bytes; a
+	 * detector whose match cannot start after a letter or digit (an
+	 * "(?<![A-Za-z0-9]" guard) needs its first byte where a word
+	 * starts: in "note c4ca42" no digit does */
+#pragma GCC unroll 4
 	for (size_t i = 0; i < n; i++) {
-		uint32_t dig = (unsigned)(u[i] - '0') <= 9;
-		uint64_t cls = byte_cls[u[i]];
+		have |= byte_cls[u[i]];
+		first |= m->first_by_byte[u[i]] & start;
+		start = m->after_byte[u[i]];
+	}
+	if (n <= 64) {   /* digits from a bit mask */
+		uint64_t dm = digit_mask(u, n, &f->digits);
 
-		have |= cls;
-		digits += dig;
-		run = (run + 1) & (0u - dig);
-		best = run > best ? run : best;
-		/* a detector whose match cannot start after a letter or
-		 * digit (an "(?<![A-Za-z0-9]" guard) needs its first byte
-		 * where a word starts: in "note c4ca42" no digit does */
-		first |= m->first_by_byte[u[i]] & ~(after_alnum & edge);
-		after_alnum = 0 - (uint64_t)((cls & CL_ALNUM_BITS) != 0);
+		f->run = longest_run(dm);
+	} else {
+		uint32_t digits = 0, run = 0, best = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			uint32_t dig = (unsigned)(u[i] - '0') <= 9;
+
+			digits += dig;
+			run = (run + 1) & (0u - dig);
+			best = run > best ? run : best;
+		}
+		f->digits = digits;
+		f->run = best;
 	}
 	for (uint64_t hv = have & m->any_cls; hv; hv &= hv - 1)
 		any |= m->any_by_cls[__builtin_ctzll(hv)];
-	f->digits = digits;
-	f->run = best;
 	f->any = any;
 	f->first = first;
 	f->have = have;
@@ -416,6 +502,41 @@ static void features(const struct lt_matcher *m, const char *s, size_t n,
 	}
 }
 
+/* The pack's own hints, read off the bytes one by one: what an
+ * unfiltered matcher (lt_matcher_prefilter off) still requires. */
+static bool hints_hold(const struct lt_det_rt *rt, const struct features *f,
+		       const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint8_t seen[16] = { 0 }, any = 0, all = 1;
+	uint32_t digits = 0, run = 0, best = 0;
+	size_t len = rt->cell_scope ? f->t1 - f->t0 : n;
+
+	for (size_t i = 0; i < n; i++) {
+		bool dig = u[i] >= '0' && u[i] <= '9';
+
+		digits += dig;
+		run = dig ? run + 1 : 0;
+		best = run > best ? run : best;
+		if (u[i] < 128)
+			seen[u[i] >> 3] |= (uint8_t)(1u << (u[i] & 7));
+	}
+	for (int k = 0; k < 16; k++) {
+		all &= (rt->require[k] & ~seen[k]) == 0;
+		any |= rt->require_any[k];
+	}
+	if (any) {
+		any = 0;
+		for (int k = 0; k < 16; k++)
+			any |= rt->require_any[k] & seen[k];
+		if (!any)
+			return false;
+	}
+	return all && len >= rt->min_len && digits >= rt->min_digits &&
+	       best >= rt->min_digit_run &&
+	       !(rt->cell_scope && rt->max_len && len > rt->max_len);
+}
+
 /* Whether detector d may match the cell.  tabled: the candidate tables
  * have already decided every other test (see candidates()). */
 static bool prefilter(const struct lt_matcher *m, size_t d,
@@ -427,6 +548,8 @@ static bool prefilter(const struct lt_matcher *m, size_t d,
 	 * may take in the quotes or blanks that trimming drops */
 	size_t len = p->cell_scope ? f->t1 - f->t0 : n;
 
+	if (m->unfiltered)
+		return hints_hold(m->rt[d], f, s, n);
 	if (tabled)
 		return !p->cell_scope || in_first(m->rt[d], (unsigned char)s[f->t0]);
 	if (len < p->min_len || f->digits < p->min_digits || f->run < p->min_run)
@@ -482,12 +605,13 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 				     struct shape_slot *key, bool *found)
 {
 	const unsigned char *u = (const unsigned char *)cell;
+	unsigned char pad[SHAPE_MAX];
 	struct shape_slot *slot;
 	uint64_t h = end;
 	size_t words;
 
 	*found = false;
-	if (sc->off || !rt->shape_known || end > SHAPE_MAX)
+	if (sc->off || !rt->shape_known || end > SHAPE_MAX || end == 0)
 		return NULL;
 	if (sc->probes == SHAPE_TRIAL && sc->found < SHAPE_TRIAL / 8) {
 		sc->off = true;   /* shapes rarely repeat for this pattern */
@@ -498,20 +622,26 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 	if (!sc->slot)
 		sc->slot = lt_xcalloc(SHAPE_SLOTS, sizeof *sc->slot);
 	/* the shape in whole words, zero-padded, built in registers (byte
-	 * stores read back as words would stall) and hashed as it goes */
+	 * stores read back as words would stall) and hashed as it goes; the
+	 * cell is copied to a padded buffer first, so every word is eight
+	 * independent lookups */
 	words = (end + 7) / 8;
+	memset(pad + 8 * (words - 1), 0, 8);
+	memcpy(pad, u, end);
 	for (size_t w = 0; w < words; w++) {
-		size_t b = 8 * w, lim = end - b < 8 ? end - b : 8;
-		uint64_t x = 0;
+		const unsigned char *q = pad + 8 * w;
+		const uint8_t *S = rt->shape;
+		uint64_t x = (uint64_t)S[q[0]] | (uint64_t)S[q[1]] << 8 |
+			     (uint64_t)S[q[2]] << 16 | (uint64_t)S[q[3]] << 24 |
+			     (uint64_t)S[q[4]] << 32 | (uint64_t)S[q[5]] << 40 |
+			     (uint64_t)S[q[6]] << 48 | (uint64_t)S[q[7]] << 56;
 
-		for (size_t j = 0; j < lim; j++)
-			x |= (uint64_t)rt->shape[u[b + j]] << (8 * j);
+		if (end - 8 * w < 8)   /* zero after len */
+			x &= ((uint64_t)1 << (8 * (end - 8 * w))) - 1;
 		key->cls[w] = x;
 		h = (h ^ x) * 0xbf58476d1ce4e5b9ULL;
 		h ^= h >> 31;
 	}
-	for (size_t w = words; w < SHAPE_MAX / 8; w++)
-		key->cls[w] = 0;
 	key->len = (uint8_t)end;
 	key->start = (uint8_t)start;
 	key->nspan = 0;
@@ -733,8 +863,9 @@ static bool run_at_start(struct lt_matcher *m, size_t d, size_t lead,
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
 	int rc;
 
-	if (!in_first(rt, (unsigned char)cell[0]) || n < m->pf[d].min_len ||
-	    (m->pf[d].max_len && n > m->pf[d].max_len))
+	if (!m->unfiltered &&
+	    (!in_first(rt, (unsigned char)cell[0]) || n < m->pf[d].min_len ||
+	     (m->pf[d].max_len && n > m->pf[d].max_len)))
 		return false;   /* no match can start here, or be the cell */
 	/* The lead's first match was its whole-cell value (a later match
 	 * cannot start at 0), so the same pattern matches the same span. */
@@ -797,6 +928,10 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 		 n < TAB_LEN;
 	if ((cand & m->word_dets) && !digit_word(cell, n))
 		cand &= ~m->word_dets;
+	if (m->unfiltered) {
+		cand = ndet >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << ndet) - 1;
+		tabled = false;
+	}
 	if (lead >= 0 && (size_t)lead < ndet && (!enabled || enabled[lead]) &&
 	    f.t0 == 0 && f.t1 == n &&
 	    (m->wide || (cand >> lead & 1))) {
@@ -867,6 +1002,11 @@ void lt_matcher_shape_cache(struct lt_matcher *m, bool on)
 		memset(&m->shapes[i], 0, sizeof m->shapes[i]);
 		m->shapes[i].off = !on;
 	}
+}
+
+void lt_matcher_prefilter(struct lt_matcher *m, bool on)
+{
+	m->unfiltered = !on;
 }
 
 size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,

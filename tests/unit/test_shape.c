@@ -22,6 +22,8 @@
 #include <pcre2.h>
 
 #include "lethe/detect.h"
+#include "lethe/policy.h"
+#include "testdir.h"
 #include "testpacks.h"
 
 static const char *const cells[] = {
@@ -563,6 +565,139 @@ static void test_shape_cache_equivalent(void **state)
 	lt_packset_free(ps);
 }
 
+/* Same hits, in the same order. */
+static void hits_agree(const char *what, size_t k, const struct lt_hit *a,
+		       size_t na, const struct lt_hit *b, size_t nb)
+{
+	if (na != nb)
+		fail_msg("%s %zu: %zu hits, %zu with every detector run", what,
+			 k, na, nb);
+	for (size_t h = 0; h < na; h++)
+		if (!same_hit(&a[h], &b[h]))
+			fail_msg("%s %zu: hit %zu differs", what, k, h);
+}
+
+/* The prefilter (cell features, candidate tables, first bytes, digit
+ * words) only skips detectors that would find nothing: a matcher that
+ * runs every detector on every cell finds the same.  Values are placed
+ * at every offset up to past 64 bytes (the features read 16 bytes at a
+ * time and keep digit masks for cells up to 64 bytes). */
+static void test_prefilter_exact(void **state)
+{
+	struct lt_packset *ps = load_shipped();
+	struct lt_matcher *filt = lt_matcher_new(ps), *all = lt_matcher_new(ps);
+	size_t ndet = lt_packset_count(ps), compared = 0;
+	struct lt_hit a[64], b[64];
+	char buf[256];
+	(void)state;
+
+	lt_matcher_prefilter(all, false);
+	lt_matcher_shape_cache(all, false);
+	/* every sample cell behind 0..80 bytes of blanks, letters or digits */
+	for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++)
+		for (size_t pad = 0; pad <= 80; pad++) {
+			static const char fill[] = " x7";
+			size_t n = strlen(cells[c]), na, nb;
+			char f = fill[(c + pad) % 3];
+
+			if (pad + n + 2 >= sizeof buf)
+				continue;
+			memset(buf, f, pad);
+			if (pad && f != ' ')
+				buf[pad - 1] = ' ';
+			memcpy(buf + pad, cells[c], n + 1);
+			na = lt_match_cell(filt, buf, pad + n, NULL, a, 64);
+			nb = lt_match_cell(all, buf, pad + n, NULL, b, 64);
+			hits_agree("padded cell", c * 100 + pad, a, na, b, nb);
+			compared++;
+		}
+	/* random cells, one to four joined (up to ~200 bytes), with a lead */
+	for (size_t c = 0; c < 20000; c++) {
+		size_t n = 0, parts = 1 + rnd(4), na, nb;
+		int lead = (int)rnd((unsigned)ndet + 1) - 1;
+
+		for (size_t p = 0; p < parts; p++)
+			n += random_cell(buf + n, sizeof buf - n);
+		if (n == 0)
+			continue;
+		na = lt_match_cell_lead(filt, buf, n, NULL, lead, a, 64);
+		nb = lt_match_cell_lead(all, buf, n, NULL, lead, b, 64);
+		hits_agree("random cell", c, a, na, b, nb);
+		compared++;
+	}
+	assert_true(compared > 20000);
+	lt_matcher_free(filt);
+	lt_matcher_free(all);
+	lt_packset_free(ps);
+}
+
+/* The same for a user's pack whose hints reach past what the shipped
+ * packs use: digit runs and counts beyond 16 and 64, long minimum
+ * lengths, required bytes, cell-scope bounds. */
+static void test_prefilter_exact_hints(void **state)
+{
+	static const char pack[] =
+		"pack: hints\nversion: 1\ndetectors:\n"
+		"  - id: h.run13\n    category: other\n"
+		"    pattern: '\\d[\\d ]{11,90}\\d'\n    min_digit_run: 13\n"
+		"  - id: h.run17\n    category: other\n"
+		"    pattern: '\\d+'\n    min_digit_run: 17\n"
+		"  - id: h.run65\n    category: other\n"
+		"    pattern: '\\d+'\n    min_digit_run: 65\n"
+		"  - id: h.dig30\n    category: other\n"
+		"    pattern: '[\\d -]+'\n    min_digits: 30\n"
+		"  - id: h.dig64\n    category: other\n"
+		"    pattern: '[\\d x]+'\n    min_digits: 64\n"
+		"  - id: h.dig66\n    category: other\n"
+		"    pattern: '[\\d x]+'\n    min_digits: 66\n"
+		"  - id: h.len70\n    category: other\n"
+		"    pattern: '[^@]+'\n    min_length: 70\n"
+		"  - id: h.req\n    category: other\n"
+		"    pattern: '\\S+@\\S+'\n    require: '@#'\n"
+		"  - id: h.any\n    category: other\n"
+		"    pattern: '\\d+[:/]\\d+'\n    require_any: ':/'\n"
+		"  - id: h.cell\n    category: other\n    scope: cell\n"
+		"    pattern: '[\\d x]+'\n    min_length: 17\n"
+		"    max_length: 65\n    min_digits: 15\n";
+	struct lt_packset *ps = NULL;
+	struct lt_matcher *filt, *all;
+	struct lt_err err;
+	struct lt_hit a[32], b[32];
+	char buf[200];
+	size_t compared = 0, found = 0;
+	(void)state;
+
+	write_file("hints.yaml", pack);
+	if (lt_packset_load(tmpdir, NULL, 0, &ps, &err) != 0)
+		fail_msg("hints pack: %s", err.msg);
+	filt = lt_matcher_new(ps);
+	all = lt_matcher_new(ps);
+	lt_matcher_prefilter(all, false);
+	/* runs of digits from 1 to 90 long, broken at random by blanks,
+	 * 'x', '@', '#', ':' or '/', behind 0 to 20 bytes of padding */
+	for (size_t c = 0; c < 20000; c++) {
+		static const char brk[] = " x@#:/-";
+		size_t pad = rnd(21), len = 1 + rnd(90), n = 0, na, nb;
+
+		while (n < pad)
+			buf[n++] = rnd(2) ? ' ' : 'q';
+		for (size_t i = 0; i < len && n + 1 < sizeof buf; i++)
+			buf[n++] = rnd(12) ? (char)('0' + rnd(10))
+					   : brk[rnd(sizeof brk - 1)];
+		buf[n] = '\0';
+		na = lt_match_cell(filt, buf, n, NULL, a, 32);
+		nb = lt_match_cell(all, buf, n, NULL, b, 32);
+		hits_agree("hints cell", c, a, na, b, nb);
+		compared++;
+		found += na;
+	}
+	assert_int_equal(compared, 20000);
+	assert_true(found > 10000);   /* the detectors do match */
+	lt_matcher_free(filt);
+	lt_matcher_free(all);
+	lt_packset_free(ps);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -573,6 +708,9 @@ int main(void)
 		cmocka_unit_test(test_shape_digit_word),
 		cmocka_unit_test(test_shape_any_text),
 		cmocka_unit_test(test_shape_cache_equivalent),
+		cmocka_unit_test(test_prefilter_exact),
+		cmocka_unit_test_setup_teardown(test_prefilter_exact_hints,
+						setup_dir, teardown_dir),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
