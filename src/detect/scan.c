@@ -5,7 +5,10 @@
  * Two paths, same results:
  *
  *  - sequential (small files, --sample): the calling thread does it all
- *    with one matcher and one profile.
+ *    with one matcher and one profile, parsing whole records of up to
+ *    1 MiB at a time in place (the splitter, lt_csv for what it leaves);
+ *    text whose lines end in CR alone, or every source with
+ *    LETHE_PARSER=libcsv, is streamed through lt_csv instead.
  *  - block pipeline (large sources): the calling thread reads, inflates and
  *    decodes, and cuts the UTF-8 text into blocks of a few MiB at record
  *    boundaries (quote-aware: a quoted field with newlines is never split);
@@ -30,6 +33,7 @@
 #define READ_CHUNK (1u << 20)     /* raw bytes per read */
 #define SNIFF_BYTES (64u << 10)   /* decoded text needed before sniffing */
 #define BLOCK_BYTES (4u << 20)    /* text per block */
+#define SEQ_BYTES (1u << 20)      /* text parsed at a time, sequential */
 #define DEFAULT_MAX_FIELD ((size_t)32 << 20)
 
 /* ---- shared: the row sink --------------------------------------------------- */
@@ -226,6 +230,15 @@ static bool pipe_failed(struct pipe *p)
 	return f;
 }
 
+/* LETHE_PARSER=libcsv: every record goes through lt_csv (libcsv), the
+ * reference the splitter is held to (tests/cli/split_equiv.sh). */
+static bool libcsv_only(void)
+{
+	const char *e = getenv("LETHE_PARSER");
+
+	return e && strcmp(e, "libcsv") == 0;
+}
+
 /* Parses one block (whole records) into the sink; errors are placed at
  * their line and byte in the whole text.  A pool block (cap > 0) is ours to
  * rewrite: the splitter takes the records it is certain of, in place, and
@@ -237,7 +250,7 @@ static int parse_block(struct sink *s, const struct lt_csv_opts *co,
 {
 	int rc;
 
-	if (b->cap > 0) {
+	if (b->cap > 0 && !libcsv_only()) {
 		rc = lt_split_parse(b->data, b->len, co, on_record, s, err);
 	} else {
 		struct lt_csv *csv = lt_csv_new(co, on_record, s);
@@ -359,7 +372,8 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 	struct sink main_sink = { .ps = ps, .m = m[0], .o = o, .want_header = true };
 	struct worker *ws = NULL;
 	unsigned nw = 0;
-	bool parallel = nm > 0 && !o->sample_rows && o->parallel;
+	bool parallel = nm > 0 && !o->sample_rows && o->parallel, lone_cr;
+	bool stream_csv;
 
 	assert(nm >= 1);
 	int rc = 0;
@@ -395,13 +409,16 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 	co.name = src->name;
 	out->delimiter = co.delim;
 
-	/* Lines ended by a lone CR (old Mac exports): the block cutter looks
-	 * for LF, so such a source is read by the sequential path. */
-	if (parallel && text.len > 0 && !memchr(text.data, '\n', text.len) &&
-	    memchr(text.data, '\r', text.len))
+	/* Lines ended by a lone CR (old Mac exports): the record cutter looks
+	 * for LF, so such a source is streamed through lt_csv. */
+	lone_cr = text.len > 0 && !memchr(text.data, '\n', text.len) &&
+		  memchr(text.data, '\r', text.len);
+	if (lone_cr)
 		parallel = false;
-	if (rc == 0 && !parallel) {
-		/* ---- sequential ---- */
+	stream_csv = lone_cr || libcsv_only();
+	if (rc == 0 && !parallel && stream_csv) {
+		/* ---- sequential, lt_csv streaming (lines ended by CR alone,
+		 * or LETHE_PARSER=libcsv) ---- */
 		struct lt_csv *csv = lt_csv_new(&co, on_record, &main_sink);
 
 		for (;;) {
@@ -415,6 +432,49 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 		if (rc == 0)
 			rc = lt_csv_finish(csv, &err);
 		lt_csv_free(csv);
+	} else if (rc == 0 && !parallel) {
+		/* ---- sequential: whole records, parsed in place ---- */
+		size_t scan_pos = 0, limit = co.max_field + BLOCK_BYTES;
+		bool inq = false;
+		uint64_t line0 = 1, byte0 = 0;
+
+		while (rc == 0 && !main_sink.stopped) {
+			struct block b = { .data = text.data, .cap = text.cap };
+			size_t cut;
+
+			if (rd.eof && text.len == 0)
+				break;
+			if (!rd.eof && text.len < SEQ_BYTES) {
+				rc = read_more(&rd, src, &text, &err);
+				continue;
+			}
+			cut = rd.eof ? text.len
+				     : find_cut(text.data, text.len, &scan_pos, &inq, 0);
+			if (cut == 0) {
+				/* no record boundary yet: one record is this large */
+				if (text.len > limit) {
+					rc = lt_err_set(&err, LT_E_LIMIT, NULL, line0,
+							"field larger than %zu bytes",
+							co.max_field);
+					lt_err_at_byte(&err, byte0);
+					break;
+				}
+				rc = read_more(&rd, src, &text, &err);
+				continue;
+			}
+			b.len = cut;
+			b.line0 = line0;
+			b.byte0 = byte0;
+			/* counted before the parse rewrites the records */
+			line0 += count_lines(text.data, cut);
+			byte0 += cut;
+			rc = parse_block(&main_sink, &co, &b, &err);
+			memmove(text.data, text.data + cut, text.len - cut);
+			text.len -= cut;
+			text.data[text.len] = '\0';
+			scan_pos = 0;
+			inq = false;
+		}
 	} else if (rc == 0) {
 		/* ---- block pipeline ---- */
 		struct pipe p = { .co = &co };

@@ -4,8 +4,11 @@
 # byte for byte (generated_at aside), as the sequential libcsv path, with
 # -j1 and -j2; and the ISA-L inflater gives the same report as zlib.
 #
-#   sequential:  scan -f json --sample 1000000000 SRC   (--sample: one thread,
-#                lt_csv over the whole text)
+#   sequential:  LETHE_PARSER=libcsv scan -f json --sample 1000000000 SRC
+#                (--sample: one thread; LETHE_PARSER=libcsv: lt_csv over
+#                the whole text, never the splitter)
+#   js:          the same without LETHE_PARSER: sequential, the splitter
+#                on whole records of up to 1 MiB, lt_csv for what it leaves
 #   blocks:      scan -f json -j1 SRC  and  -j2 SRC
 #
 # Sources: every file under fixtures/ (fed on stdin, which always takes the
@@ -28,7 +31,7 @@ compare3() { # NAME FILE SRC [extra run options...]
 	[ "$src" = - ] && in=(--stdin "$file")
 	local -a opts=()
 	case $file in *wide.csv) opts=(--max-field-size 2000) ;; esac
-	run seq "${in[@]}" "$@" -- scan -f json "${SEQ[@]}" "${opts[@]}" "$src"
+	run seq "${in[@]}" --env LETHE_PARSER=libcsv "$@" -- scan -f json "${SEQ[@]}" "${opts[@]}" "$src"
 	local rc0
 	rc0=$(rc)
 	strip_generated_at "$(capture_of seq)" "$T/seq.json"
@@ -37,8 +40,13 @@ compare3() { # NAME FILE SRC [extra run options...]
 	local failed=""
 	grep -q '"status": *"error"' "$T/seq.json" && failed=1
 	[ -n "$failed" ] && sed -i -E 's/"bytes": *[0-9]+/"bytes": -/' "$T/seq.json"
-	for k in 1 2; do
-		run j$k "${in[@]}" "$@" -- scan -f json -j$k "${opts[@]}" "$src"
+	for k in s 1 2; do
+		# s: sequential with the splitter (records parsed in place)
+		if [ $k = s ]; then
+			run j$k "${in[@]}" "$@" -- scan -f json "${SEQ[@]}" "${opts[@]}" "$src"
+		else
+			run j$k "${in[@]}" "$@" -- scan -f json -j$k "${opts[@]}" "$src"
+		fi
 		[ "$(rc)" = "$rc0" ] || fail "-j$k exit $(rc), sequential $rc0"
 		strip_generated_at "$(capture_of j$k)" "$T/j$k.json"
 		[ -n "$failed" ] && sed -i -E 's/"bytes": *[0-9]+/"bytes": -/' "$T/j$k.json"
@@ -46,7 +54,7 @@ compare3() { # NAME FILE SRC [extra run options...]
 			fail "-j$k report differs from the sequential one: $(cmp "$T/seq.json" "$T/j$k.json" 2>&1 | head -n 1)"
 	done
 	[ -s "$T/seq.json" ] || fail "empty report"
-	case_done "$name: sequential, -j1 and -j2 reports identical"
+	case_done "$name: sequential (libcsv and splitter), -j1 and -j2 reports identical"
 }
 
 while IFS= read -r f; do
