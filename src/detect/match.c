@@ -94,6 +94,9 @@ struct lt_matcher {
 	uint64_t first_dets;          /* detectors first_by_byte covers */
 	uint64_t any_cls;             /* classes some require_any holds */
 	uint64_t first_by_byte[256];  /* the detectors a byte can start */
+	uint64_t cell_first[256];     /* cell scope: the detectors whose value
+	                               * can start with the byte (all whose
+	                               * first bytes are unknown) */
 	uint64_t edge_dets;           /* rt->at_edge: a first byte counts only
 	                               * at offset 0 or after a non-alnum */
 	uint64_t after_byte[256];     /* the detectors a byte right after
@@ -212,6 +215,9 @@ struct features {
 	uint64_t have;        /* byte classes present */
 	uint64_t any;         /* detectors whose require_any a byte meets */
 	uint64_t first;       /* detectors a byte of the cell can start */
+	bool masks;           /* n < 64: the masks below are set */
+	uint64_t dmask;       /* bit i: byte i is an ASCII digit */
+	uint64_t letters;     /* bit i: byte i is an ASCII letter */
 };
 
 static bool is_alnum(unsigned char c);
@@ -341,6 +347,11 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 	for (int c = 0; c < 256; c++)
 		m->after_byte[c] = is_alnum((unsigned char)c) ? ~m->edge_dets
 							       : ~(uint64_t)0;
+	for (size_t d = 0; d < m->ndet && d < 64; d++)
+		for (int c = 0; c < 256; c++)
+			if (!m->pf[d].cell_scope ||
+			    in_first(m->rt[d], (unsigned char)c))
+				m->cell_first[c] |= (uint64_t)1 << d;
 	return m;
 }
 
@@ -384,22 +395,26 @@ static void trim_span(const char *s, size_t *a, size_t *b)
 		(*b)--;
 }
 
-/* Bit i set when u[i] is an ASCII digit, for n <= 64; *count: how many. */
-static uint64_t digit_mask(const unsigned char *u, size_t n, uint32_t *count)
+/* Bit i set when u[i] is an ASCII digit, for n <= 64; *count: how many;
+ * *letters: the same for ASCII letters. */
+static uint64_t digit_mask(const unsigned char *u, size_t n, uint32_t *count,
+			   uint64_t *letters)
 {
-	uint64_t mask = 0;
+	uint64_t mask = 0, lm = 0;
 	size_t i = 0;
 #if defined(__SSE2__)
-	/* (b - '0') ^ 0x80 < -118 as signed bytes: b - '0' <= 9 unsigned */
+	/* (b - lo) ^ 0x80 < -128 + span as signed bytes: b - lo < span
+	 * unsigned; letters folded to lower case first */
 	const __m128i zero = _mm_set1_epi8('0'), flip = _mm_set1_epi8(-128),
-		      lim = _mm_set1_epi8(-128 + 10), one = _mm_set1_epi8(1);
+		      lim = _mm_set1_epi8(-128 + 10), one = _mm_set1_epi8(1),
+		      fold = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'),
+		      alim = _mm_set1_epi8(-128 + 26);
 	__m128i sum = _mm_setzero_si128();
 
 	for (; i < n; i += 16) {
 		unsigned char tail[16] = { 0 };
 		const unsigned char *q = u + i;
-		__m128i v, d;
-		unsigned bits;
+		__m128i v, d, l;
 
 		if (n - i < 16) {   /* from a copy: never read past the cell */
 			memcpy(tail, q, n - i);
@@ -407,13 +422,11 @@ static uint64_t digit_mask(const unsigned char *u, size_t n, uint32_t *count)
 		}
 		v = _mm_loadu_si128((const __m128i *)q);
 		d = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, zero), flip), lim);
-		if (n - i < 16)   /* the copy's zero bytes are no digits */
-			d = _mm_and_si128(d, _mm_cmplt_epi8(
-				_mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
-					      12, 13, 14, 15),
-				_mm_set1_epi8((char)(n - i))));
-		bits = (unsigned)_mm_movemask_epi8(d);
-		mask |= (uint64_t)bits << i;
+		l = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(_mm_or_si128(v, fold),
+							      a), flip), alim);
+		/* the copy's zero bytes are neither */
+		mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(d) << i;
+		lm |= (uint64_t)(uint16_t)_mm_movemask_epi8(l) << i;
 		sum = _mm_add_epi64(sum, _mm_sad_epu8(_mm_and_si128(d, one),
 						      _mm_setzero_si128()));
 	}
@@ -426,10 +439,12 @@ static uint64_t digit_mask(const unsigned char *u, size_t n, uint32_t *count)
 		uint32_t dig = (unsigned)(u[i] - '0') <= 9;
 
 		mask |= (uint64_t)dig << i;
+		lm |= (uint64_t)((unsigned)((u[i] | 0x20) - 'a') < 26) << i;
 		k += dig;
 	}
 	*count = k;
 #endif
+	*letters = lm;
 	return mask;
 }
 
@@ -465,10 +480,12 @@ static void features(const struct lt_matcher *m, const char *s, size_t n,
 		first |= m->first_by_byte[u[i]] & start;
 		start = m->after_byte[u[i]];
 	}
+	f->masks = n < 64;
 	if (n <= 64) {   /* digits from a bit mask */
-		uint64_t dm = digit_mask(u, n, &f->digits);
+		uint64_t dm = digit_mask(u, n, &f->digits, &f->letters);
 
 		f->run = longest_run(dm);
+		f->dmask = dm;
 	} else {
 		uint32_t digits = 0, run = 0, best = 0;
 
@@ -537,11 +554,10 @@ static bool hints_hold(const struct lt_det_rt *rt, const struct features *f,
 	       !(rt->cell_scope && rt->max_len && len > rt->max_len);
 }
 
-/* Whether detector d may match the cell.  tabled: the candidate tables
- * have already decided every other test (see candidates()). */
+/* Whether detector d may match the cell, when the candidate tables could
+ * not decide (see candidates()). */
 static bool prefilter(const struct lt_matcher *m, size_t d,
-		      const struct features *f, const char *s, size_t n,
-		      bool tabled)
+		      const struct features *f, const char *s, size_t n)
 {
 	const struct pf *p = &m->pf[d];
 	/* cell scope: the value is the trimmed cell; text scope: a pattern
@@ -550,8 +566,6 @@ static bool prefilter(const struct lt_matcher *m, size_t d,
 
 	if (m->unfiltered)
 		return hints_hold(m->rt[d], f, s, n);
-	if (tabled)
-		return !p->cell_scope || in_first(m->rt[d], (unsigned char)s[f->t0]);
 	if (len < p->min_len || f->digits < p->min_digits || f->run < p->min_run)
 		return false;
 	if (p->cell_scope && p->max_len && len > p->max_len)
@@ -792,7 +806,7 @@ static bool run_detector(struct lt_matcher *m, size_t d, const char *cell,
 /* The detectors (bit d: detector d < 64) whose prefilter the tables let
  * through; all when there are more than 64. */
 static uint64_t candidates(const struct lt_matcher *m, const struct features *f,
-			   size_t n)
+			   const char *s, size_t n)
 {
 	size_t tl = f->t1 - f->t0;
 	uint64_t cand, miss;
@@ -805,7 +819,8 @@ static uint64_t candidates(const struct lt_matcher *m, const struct features *f,
 		(m->clen_ok[tl < TAB_LEN ? tl : TAB_LEN] & m->cell_dets));
 	for (miss = ~f->have & m->req_union; miss; miss &= miss - 1)
 		cand &= ~m->req_by_cls[__builtin_ctzll(miss)];
-	return cand & (f->any | ~m->any_dets) & (f->first | ~m->first_dets);
+	return cand & (f->any | ~m->any_dets) & (f->first | ~m->first_dets) &
+	       m->cell_first[(unsigned char)s[f->t0]];
 }
 
 static bool is_letter(unsigned char c)
@@ -833,6 +848,19 @@ static bool digit_word(const char *s, size_t n)
 		i = j;
 	}
 	return false;
+}
+
+/* digit_word from the masks of a cell under 64 bytes: a run starts
+ * where a digit follows no digit, and ends where none follows; adding the
+ * starts of the runs no letter precedes carries each such run into the
+ * bit after its end, which must be a good end's. */
+static bool digit_word_masks(const struct features *f)
+{
+	uint64_t dm = f->dmask, lm = f->letters;
+	uint64_t starts = dm & ~(dm << 1), ends = dm & ~(dm >> 1);
+	uint64_t good_start = starts & ~(lm << 1), good_end = ends & ~(lm >> 1);
+
+	return ((dm + good_start) & ~dm & (good_end << 1)) != 0;
 }
 
 /* Takes the lowest set bit of *c: its index, or 64 when none is left. */
@@ -921,12 +949,13 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	features(m, cell, n, &f);
 	if (f.t1 == f.t0)
 		return 0;
-	cand = candidates(m, &f, n);
+	cand = candidates(m, &f, cell, n);
 	/* the tables have decided every prefilter test but a cell-scope
 	 * value's first byte, unless a count is beyond their ends */
 	tabled = !m->wide && f.digits < TAB_DIG && f.run < TAB_DIG &&
 		 n < TAB_LEN;
-	if ((cand & m->word_dets) && !digit_word(cell, n))
+	if ((cand & m->word_dets) &&
+	    !(f.masks ? digit_word_masks(&f) : digit_word(cell, n)))
 		cand &= ~m->word_dets;
 	if (m->unfiltered) {
 		cand = ndet >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << ndet) - 1;
@@ -935,7 +964,7 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	if (lead >= 0 && (size_t)lead < ndet && (!enabled || enabled[lead]) &&
 	    f.t0 == 0 && f.t1 == n &&
 	    (m->wide || (cand >> lead & 1))) {
-		if (prefilter(m, (size_t)lead, &f, cell, n, tabled)) {
+		if (tabled || prefilter(m, (size_t)lead, &f, cell, n)) {
 			memset(&hits[0], 0, sizeof hits[0]);
 			hits[0].det = (uint16_t)lead;
 			if (run_detector(m, (size_t)lead, cell, n, &f, NULL,
@@ -958,7 +987,7 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 
 		if ((int)d == lead || (enabled && !enabled[d]))
 			continue;
-		if (!prefilter(m, d, &f, cell, n, tabled))
+		if (!tabled && !prefilter(m, d, &f, cell, n))
 			continue;
 		rt = m->rt[d];
 		memset(&hits[nh], 0, sizeof hits[nh]);
