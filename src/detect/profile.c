@@ -114,6 +114,13 @@ static uint64_t value_hash(const char *v, size_t n)
 	unsigned char buf[256];
 	size_t k = 0;
 
+	if (n <= sizeof buf) {   /* no bound to test per byte */
+		for (size_t i = 0; i < n; i++) {
+			buf[k] = canon[u[i]];
+			k += buf[k] != 0;
+		}
+		return lt_hash64(buf, k);
+	}
 	for (size_t i = 0; i < n && k < sizeof buf; i++) {
 		buf[k] = canon[u[i]];
 		k += buf[k] != 0;
