@@ -53,6 +53,32 @@ awk "BEGIN{
 }"
 echo "peak RSS: -j1 $((R1 / 1024)) MB, -j$CPUS $((RN / 1024)) MB (plain), $((RG_RSS / 1024)) MB (gzip)"
 
+# Table shapes: a wide export (memory grows with columns, never rows) and
+# many small exports (one per worker at a time, each parsed by the
+# splitter; LETHE_PARSER=libcsv is the libcsv-only path for comparison).
+XGEN=$(cat bench/gen_extra.py tools/checkdigits.py | md5sum | cut -c1-8)
+WIDE="$DIR/wide-2000x4000-$XGEN.csv"
+SMALL="$DIR/small-256x1M-$XGEN-$GEN"
+if [ ! -s "$WIDE" ]; then
+	echo "generating $WIDE ..." >&2
+	python3 bench/gen_extra.py wide "$WIDE.tmp" 2000 4000 && mv "$WIDE.tmp" "$WIDE"
+fi
+if [ ! -d "$SMALL" ]; then
+	rm -rf "$SMALL.tmp"
+	python3 bench/gen_extra.py split "$CSV" "$SMALL.tmp" 256 1024 && mv "$SMALL.tmp" "$SMALL"
+fi
+echo
+FULL_BYTES=$BYTES
+BYTES=$(stat -c %s "$WIDE")
+echo "shapes: a $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB export of 2,000 columns x 4,000 rows; 256 files of 1 MiB cut from the export"
+run "lethe scan -j1 (2,000 columns)" "./lethe scan -q -f json -j1 '$WIDE'"; W1=$RSS_KB
+run "lethe scan -j$CPUS (2,000 columns)" "./lethe scan -q -f json -j$CPUS '$WIDE'"; WN=$RSS_KB
+BYTES=$(cat "$SMALL"/*.csv | wc -c)
+run "lethe scan -j$CPUS (256 small files)" "./lethe scan -q -f json -j$CPUS '$SMALL'"
+run "  the same, LETHE_PARSER=libcsv" "LETHE_PARSER=libcsv ./lethe scan -q -f json -j$CPUS '$SMALL'"
+BYTES=$FULL_BYTES
+echo "peak RSS, 2,000 columns: -j1 $((W1 / 1024)) MB, -j$CPUS $((WN / 1024)) MB"
+
 # The parts on their own: the CSV parsers (libcsv through lt_csv, and the
 # block splitter) on the plain file in memory, and gzip inflate through the
 # stream layer (ISA-L and zlib).

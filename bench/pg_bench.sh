@@ -12,6 +12,10 @@
 #      the CPU count; psql then copies the same ranges side by side)
 #   2. lethe scan --full           (MB/s, rows/s, peak RSS)
 #   3. lethe scan (default sample) (time; target: under 2 s at 10M rows)
+# and where the cores went: the machine's CPU seconds (/proc/stat) during
+# the parallel COPY and during lethe's run, split into lethe's own (from
+# /usr/bin/time) and the server's, per MiB: when the server and lethe share
+# the cores, their sum bounds what lethe can read.
 #
 #   BENCH_ROWS=10000000 bench/pg_bench.sh
 #   LETHE=/path/to/lethe BENCH_RUNS=3 bench/pg_bench.sh
@@ -86,7 +90,12 @@ bytes=$("$PG_BIN/psql" -X -q -U "$PG_SUPER" -d "$DB" \
 	-c "\\copy (SELECT * FROM public.customers) TO STDOUT WITH (FORMAT csv)" | wc -c)
 mb=$(calc "$bytes / 1048576")
 
-best() { sort -g | head -n 1; } # fastest of the runs
+best() { sort -g | head -n 1; } # fastest of the runs (first field)
+# CPU time of the whole machine so far, in seconds (every core's busy
+# ticks in /proc/stat: all but idle and iowait), to tell what the server
+# spends from what lethe spends when both share the cores
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+busy() { awk -v hz="$HZ" '/^cpu / { b = 0; for (i = 2; i <= NF; i++) if (i != 5 && i != 6) b += $i; printf "%.2f", b / hz }' /proc/stat; }
 
 # 1. plain COPY through psql: one stream, then lethe's ctid ranges side by
 # side (the same split as src/source/pg.c: pages * i / k)
@@ -109,6 +118,7 @@ streams=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
 [ "$pages" -ge 2048 ] || streams=1
 [ "$streams" -le $((pages / 1024)) ] || streams=$((pages / 1024))
 for _ in $(seq "$RUNS"); do
+	c0=$(busy)
 	a=$(now)
 	i=0; pids=""
 	while [ "$i" -lt "$streams" ]; do
@@ -122,12 +132,14 @@ for _ in $(seq "$RUNS"); do
 		wait "$p" || { echo "pg_bench: a ranged COPY failed" >&2; exit 1; }
 	done
 	b=$(now)
-	calc "$b - $a"; echo
+	c1=$(busy)
+	echo "$(calc "$b - $a") $(calc "$c1 - $c0")"
 done >"$W/copyn.t"
-t_copyn=$(best <"$W/copyn.t")
+read -r t_copyn cpu_copyn < <(best <"$W/copyn.t")
 
 # 2. lethe scan --full (as many streams; peak RSS from /usr/bin/time -v)
 for i in $(seq "$RUNS"); do
+	c0=$(busy)
 	a=$(now)
 	rc=0
 	$TIME -v -o "$W/full.$i.time" "$LETHE" scan --full -j "$streams" -q -f json \
@@ -138,9 +150,11 @@ for i in $(seq "$RUNS"); do
 		head -5 "$W/full.err" >&2
 		exit 1
 	fi
-	calc "$b - $a"; echo
+	c1=$(busy)
+	own=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.2f", s }' "$W/full.$i.time")
+	echo "$(calc "$b - $a") $(calc "$c1 - $c0") $own"
 done >"$W/full.t"
-t_full=$(best <"$W/full.t")
+read -r t_full cpu_full cpu_lethe < <(best <"$W/full.t")
 rss=$(awk -F': ' '/Maximum resident/ { print $2 }' "$W"/full.*.time | sort -n | tail -n 1)
 scanned=$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["sources"][0]; print(s.get("rows_scanned"), s.get("sampled"))' "$W/full.json" 2>/dev/null || echo "? ?")
 
@@ -177,3 +191,13 @@ printf "  %-34s %8s s  %s  peak RSS %s MiB\n" "lethe scan (default sample)" \
 printf "  lethe --full / plain COPY throughput: %s%% of %d streams (target >= 90%%), %s%% of one\n" \
 	"$(fmt "$(calc "100 * $t_copyn / $t_full")" 0f)" "$streams" \
 	"$(fmt "$(calc "100 * $t_copy / $t_full")" 0f)"
+# where the cores went: the server's share is the machine's busy time less
+# lethe's own (other load on the machine counts as the server's)
+cpu_server=$(calc "$cpu_full - $cpu_lethe")
+printf "  CPU seconds, all cores (/proc/stat): %d-stream COPY %s; lethe --full run %s = lethe %s + server and the rest %s\n" \
+	"$streams" "$(fmt "$cpu_copyn")" "$(fmt "$cpu_full")" "$(fmt "$cpu_lethe")" "$(fmt "$cpu_server")"
+printf "  per MiB: lethe %s ms of CPU, the server's COPY %s ms; on %s cores sharing both, lethe can read at most ~%s MiB/s (%s%% of the %d-stream COPY)\n" \
+	"$(fmt "$(calc "1000 * $cpu_lethe / $mb")" 1f)" \
+	"$(fmt "$(calc "1000 * $cpu_server / $mb")" 1f)" "$cpus" \
+	"$(fmt "$(calc "$cpus * $mb / ($cpu_lethe + $cpu_server)")" 0f)" \
+	"$(fmt "$(calc "100 * $cpus * $t_copyn / ($cpu_lethe + $cpu_server)")" 0f)" "$streams"

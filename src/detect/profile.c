@@ -32,12 +32,19 @@
  * masking per cell. */
 #define SAMPLE_POOL 8
 
-struct acc {
-	uint64_t shape, matched, valid, whole, excl;
-	struct lt_hll *hll;        /* allocated on the first accepted value */
+/* What a (column, detector) keeps of its accepted values: the distinct
+ * sketch and the sample pool.  Allocated on the first accepted value, so a
+ * wide table pays for it only where a detector accepts something. */
+struct vals {
+	struct lt_hll hll;
 	size_t n_samples;          /* kept: the values of smallest hash */
 	uint64_t sample_hash[SAMPLE_POOL];
 	char samples[SAMPLE_POOL][96];   /* masked */
+};
+
+struct acc {
+	uint64_t shape, matched, valid, whole, excl;
+	struct vals *v;            /* NULL until a value is accepted */
 };
 
 /* The hits of recently seen cell values: a column of statuses, dates,
@@ -48,6 +55,9 @@ struct acc {
 #define MEMO_CELL 48        /* longer cells are not memoised */
 #define MEMO_HITS 4
 #define MEMO_TRIAL 2048     /* cells looked up before judging the memo */
+#define MEMO_COLS 128       /* columns with a memo at once, per profile:
+                             * a table of thousands of columns does not
+                             * hold a memo for each (25 KiB apiece) */
 
 struct memo_slot {
 	uint8_t len;        /* 0: empty (cells are never empty here) */
@@ -88,6 +98,7 @@ struct lt_profile {
 	uint8_t *kinds;            /* per column: enum lt_col_kind (typed
 	                            * sources), NULL: anything */
 	size_t n_kinds;
+	size_t memos;              /* columns holding a memo (MEMO_COLS) */
 };
 
 /* Canonical form for distinct counting: ASCII letters upper-cased, digits,
@@ -233,7 +244,7 @@ void lt_profile_free(struct lt_profile *p)
 		return;
 	for (size_t i = 0; i < p->ncols; i++) {
 		for (size_t d = 0; d < p->ndet; d++)
-			free(p->cols[i].acc[d].hll);
+			free(p->cols[i].acc[d].v);
 		free(p->cols[i].acc);
 		free(p->cols[i].memo);
 		free(p->cols[i].hint);
@@ -256,10 +267,19 @@ static int is_blank(const char *s, size_t n)
 	return 1;
 }
 
+static struct vals *vals_new(void)
+{
+	struct vals *v = lt_xmalloc(sizeof *v);
+
+	lt_hll_init(&v->hll);
+	v->n_samples = 0;
+	return v;
+}
+
 /* Keeps the SAMPLE_POOL values of smallest hash, sorted by hash: which
  * samples a column shows is then the same whatever order rows, blocks or
  * shards arrive in, so merged results equal one pass. */
-static void keep_sample(struct acc *a, uint64_t h, const char *masked)
+static void keep_sample(struct vals *a, uint64_t h, const char *masked)
 {
 	size_t i, pos;
 
@@ -279,7 +299,7 @@ static void keep_sample(struct acc *a, uint64_t h, const char *masked)
 	snprintf(a->samples[pos], sizeof a->samples[pos], "%s", masked);
 }
 
-static void add_sample(const struct lt_detector_info *di, struct acc *a,
+static void add_sample(const struct lt_detector_info *di, struct vals *a,
 		       uint64_t h, const char *v, size_t n)
 {
 	char m[96];
@@ -292,7 +312,7 @@ static void add_sample(const struct lt_detector_info *di, struct acc *a,
 
 /* The report's samples: the first LT_MAX_SAMPLES distinct masked forms of
  * the pool, in hash order. */
-static size_t pick_samples(const struct acc *a, char out[][96])
+static size_t pick_samples(const struct vals *a, char out[][96])
 {
 	size_t k = 0;
 
@@ -379,12 +399,17 @@ static size_t match_memo(struct lt_profile *p, struct col *c,
 	if (!c->memo_off && c->memo_probes == MEMO_TRIAL &&
 	    c->memo_found < MEMO_TRIAL / 8) {
 		c->memo_off = true;   /* values rarely repeat here */
+		if (c->memo)
+			p->memos--;
 		free(c->memo);
 		c->memo = NULL;
 	}
-	if (!c->memo_off && len <= MEMO_CELL) {
-		if (!c->memo)
-			c->memo = lt_xcalloc(MEMO_SLOTS, sizeof *c->memo);
+	if (!c->memo && !c->memo_off && len <= MEMO_CELL &&
+	    p->memos < MEMO_COLS) {
+		c->memo = lt_xcalloc(MEMO_SLOTS, sizeof *c->memo);
+		p->memos++;
+	}
+	if (c->memo && len <= MEMO_CELL) {
 		slot = &c->memo[memo_hash(cell, len) & (MEMO_SLOTS - 1)];
 		if (c->memo_probes < MEMO_TRIAL) {
 			c->memo_probes++;
@@ -452,13 +477,11 @@ void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 			 * sketch or the sample pool changes nothing */
 			if (seen)
 				continue;
-			if (!a->hll) {
-				a->hll = lt_xmalloc(sizeof *a->hll);
-				lt_hll_init(a->hll);
-			}
+			if (!a->v)
+				a->v = vals_new();
 			vh = value_hash(cell + hit->off, hit->len);
-			lt_hll_add(a->hll, vh);
-			add_sample(lt_packset_info(p->ps, hit->det), a, vh,
+			lt_hll_add(&a->v->hll, vh);
+			add_sample(lt_packset_info(p->ps, hit->det), a->v, vh,
 				   cell + hit->off, hit->len);
 		}
 		/* exclusive: the only accepted detector of its category here */
@@ -498,15 +521,14 @@ void lt_profile_merge(struct lt_profile *into, const struct lt_profile *from)
 			a->valid += b->valid;
 			a->whole += b->whole;
 			a->excl += b->excl;
-			if (b->hll) {
-				if (!a->hll) {
-					a->hll = lt_xmalloc(sizeof *a->hll);
-					lt_hll_init(a->hll);
-				}
-				lt_hll_merge(a->hll, b->hll);
-			}
-			for (size_t s = 0; s < b->n_samples; s++)
-				keep_sample(a, b->sample_hash[s], b->samples[s]);
+			if (!b->v)
+				continue;
+			if (!a->v)
+				a->v = vals_new();
+			lt_hll_merge(&a->v->hll, &b->v->hll);
+			for (size_t s = 0; s < b->v->n_samples; s++)
+				keep_sample(a->v, b->v->sample_hash[s],
+					    b->v->samples[s]);
 		}
 	}
 }
@@ -606,12 +628,12 @@ void lt_profile_verdicts(const struct lt_profile *p, enum lt_confidence min_conf
 			x->shape = a->shape;
 			x->whole = a->whole;
 			x->ratio = c->non_empty ? (double)a->matched / (double)c->non_empty : 0;
-			x->distinct = a->hll ? lt_hll_estimate(a->hll) : 0;
+			x->distinct = a->v ? lt_hll_estimate(&a->v->hll) : 0;
 			if (x->distinct > a->matched)
 				x->distinct = a->matched;
 			x->free_text = a->whole * 2 < a->matched;
 			x->header_hint = c->hint[d];
-			x->n_samples = pick_samples(a, x->samples);
+			x->n_samples = a->v ? pick_samples(a->v, x->samples) : 0;
 		}
 		/* A finding that (almost) never matched a cell on its own, while a
 		 * stronger one of the same category did, is the same values seen
