@@ -19,6 +19,8 @@
 /* ---- allocation: failure is fatal and states the size ------------------ */
 void *lt_xmalloc(size_t n);
 void *lt_xcalloc(size_t n, size_t size);       /* overflow checked */
+void *lt_xaligned(size_t align, size_t n);      /* align: a power of 2;
+                                                 * free() it */
 void *lt_xrealloc(void *p, size_t n);
 void *lt_xreallocarray(void *p, size_t n, size_t size); /* overflow checked */
 char *lt_xstrdup(const char *s);

@@ -45,7 +45,7 @@
  * detector; a detector whose shapes rarely repeat (a phone pattern that
  * tells digits apart) turns its cache off after a trial. */
 #define SHAPE_MAX 48        /* longer cells are not cached */
-#define SHAPE_SLOTS 256
+#define SHAPE_SLOTS 128
 #define SHAPE_SPANS 4       /* matches kept per search; later ones are
                              * searched for again */
 #define SHAPE_TRIAL 4096    /* lookups before judging the cache */
@@ -61,6 +61,7 @@ struct shape_slot {
 	                                * after the last are unused */
 };
 _Static_assert(SHAPE_MAX % 8 == 0, "shapes are whole words");
+_Static_assert(sizeof(struct shape_slot) == 64, "a slot is a cache line");
 
 struct shape_cache {
 	struct shape_slot *slot;   /* NULL until used, or when turned off */
@@ -395,57 +396,103 @@ static void trim_span(const char *s, size_t *a, size_t *b)
 		(*b)--;
 }
 
-/* Bit i set when u[i] is an ASCII digit, for n <= 64; *count: how many;
- * *letters: the same for ASCII letters. */
-static uint64_t digit_mask(const unsigned char *u, size_t n, uint32_t *count,
-			   uint64_t *letters)
-{
-	uint64_t mask = 0, lm = 0;
-	size_t i = 0;
 #if defined(__SSE2__)
+/* Digit and letter bits (movemask order) of the 16 bytes in v. */
+static void class_bits(__m128i v, unsigned *digits, unsigned *letters)
+{
 	/* (b - lo) ^ 0x80 < -128 + span as signed bytes: b - lo < span
 	 * unsigned; letters folded to lower case first */
-	const __m128i zero = _mm_set1_epi8('0'), flip = _mm_set1_epi8(-128),
-		      lim = _mm_set1_epi8(-128 + 10), one = _mm_set1_epi8(1),
-		      fold = _mm_set1_epi8(0x20), a = _mm_set1_epi8('a'),
-		      alim = _mm_set1_epi8(-128 + 26);
-	__m128i sum = _mm_setzero_si128();
+	const __m128i flip = _mm_set1_epi8(-128);
+	__m128i d = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8('0')),
+						 flip),
+				   _mm_set1_epi8(-128 + 10));
+	__m128i l = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(
+					   _mm_or_si128(v, _mm_set1_epi8(0x20)),
+					   _mm_set1_epi8('a')), flip),
+				   _mm_set1_epi8(-128 + 26));
 
-	for (; i < n; i += 16) {
-		unsigned char tail[16] = { 0 };
-		const unsigned char *q = u + i;
-		__m128i v, d, l;
+	*digits = (unsigned)_mm_movemask_epi8(d);
+	*letters = (unsigned)_mm_movemask_epi8(l);
+}
 
-		if (n - i < 16) {   /* from a copy: never read past the cell */
-			memcpy(tail, q, n - i);
-			q = tail;
+static uint64_t load64(const unsigned char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static uint32_t load32(const unsigned char *p)
+{
+	uint32_t x;
+
+	memcpy(&x, p, 4);
+	return x;
+}
+#endif
+
+/* Bit i set when u[i] is an ASCII digit, for n <= 64; *letters: the same
+ * for ASCII letters.  Reads only the cell's own bytes, never a copy (a
+ * 16-byte load of bytes just stored one by one would stall): a short cell
+ * as two overlapping loads, the end of a long one as the last 16 bytes. */
+static uint64_t digit_mask(const unsigned char *u, size_t n, uint64_t *letters)
+{
+	uint64_t dm = 0, lm = 0;
+#if defined(__SSE2__)
+	unsigned db, lb;
+
+	if (n >= 16) {
+		size_t i = 0;
+
+		for (; i + 16 <= n; i += 16) {
+			class_bits(_mm_loadu_si128((const __m128i *)(u + i)), &db, &lb);
+			dm |= (uint64_t)db << i;
+			lm |= (uint64_t)lb << i;
 		}
-		v = _mm_loadu_si128((const __m128i *)q);
-		d = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, zero), flip), lim);
-		l = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(_mm_or_si128(v, fold),
-							      a), flip), alim);
-		/* the copy's zero bytes are neither */
-		mask |= (uint64_t)(uint16_t)_mm_movemask_epi8(d) << i;
-		lm |= (uint64_t)(uint16_t)_mm_movemask_epi8(l) << i;
-		sum = _mm_add_epi64(sum, _mm_sad_epu8(_mm_and_si128(d, one),
-						      _mm_setzero_si128()));
+		if (i < n) {   /* the last 16 bytes; keep the new ones */
+			class_bits(_mm_loadu_si128((const __m128i *)(u + n - 16)),
+				   &db, &lb);
+			dm |= (uint64_t)(db >> (16 - (n - i))) << i;
+			lm |= (uint64_t)(lb >> (16 - (n - i))) << i;
+		}
+	} else if (n >= 8) {   /* bytes 0..7 and n-8..n-1 */
+		class_bits(_mm_set_epi64x((long long)load64(u + n - 8),
+					  (long long)load64(u)), &db, &lb);
+		dm = (db & 0xffu) | (uint64_t)(db >> 8) << (n - 8);
+		lm = (lb & 0xffu) | (uint64_t)(lb >> 8) << (n - 8);
+	} else if (n >= 4) {   /* bytes 0..3 and n-4..n-1 */
+		class_bits(_mm_cvtsi64_si128((long long)((uint64_t)load32(u) |
+							 (uint64_t)load32(u + n - 4) << 32)),
+			   &db, &lb);
+		dm = (db & 0xfu) | (uint64_t)(db >> 4 & 0xfu) << (n - 4);
+		lm = (lb & 0xfu) | (uint64_t)(lb >> 4 & 0xfu) << (n - 4);
+	} else if (n > 0) {    /* bytes 0, n/2 and n-1 */
+		class_bits(_mm_cvtsi32_si128((int)(u[0] | (unsigned)u[n / 2] << 8 |
+						   (unsigned)u[n - 1] << 16)),
+			   &db, &lb);
+		dm = (db & 1u) | (uint64_t)(db >> 1 & 1u) << (n / 2) |
+		     (uint64_t)(db >> 2 & 1u) << (n - 1);
+		lm = (lb & 1u) | (uint64_t)(lb >> 1 & 1u) << (n / 2) |
+		     (uint64_t)(lb >> 2 & 1u) << (n - 1);
 	}
-	*count = (uint32_t)(_mm_cvtsi128_si32(sum) +
-			    _mm_cvtsi128_si32(_mm_unpackhi_epi64(sum, sum)));
 #else
-	uint32_t k = 0;
-
-	for (; i < n; i++) {
-		uint32_t dig = (unsigned)(u[i] - '0') <= 9;
-
-		mask |= (uint64_t)dig << i;
+	for (size_t i = 0; i < n; i++) {
+		dm |= (uint64_t)((unsigned)(u[i] - '0') <= 9) << i;
 		lm |= (uint64_t)((unsigned)((u[i] | 0x20) - 'a') < 26) << i;
-		k += dig;
 	}
-	*count = k;
 #endif
 	*letters = lm;
-	return mask;
+	return dm;
+}
+
+/* Set bits of x (no popcnt instruction in the x86-64 baseline). */
+static uint32_t bit_count(uint64_t x)
+{
+	x -= (x >> 1) & 0x5555555555555555ULL;
+	x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (uint32_t)((x * 0x0101010101010101ULL) >> 56);
 }
 
 /* The longest run of set bits. */
@@ -482,8 +529,9 @@ static void features(const struct lt_matcher *m, const char *s, size_t n,
 	}
 	f->masks = n < 64;
 	if (n <= 64) {   /* digits from a bit mask */
-		uint64_t dm = digit_mask(u, n, &f->digits, &f->letters);
+		uint64_t dm = digit_mask(u, n, &f->letters);
 
+		f->digits = bit_count(dm);
 		f->run = longest_run(dm);
 		f->dmask = dm;
 	} else {
@@ -609,6 +657,15 @@ static bool limit_rc(int rc)
 	       rc == PCRE2_ERROR_JIT_STACKLIMIT;
 }
 
+/* A zeroed slot table, each slot on a cache line of its own. */
+static struct shape_slot *slots_new(void)
+{
+	struct shape_slot *t = lt_xaligned(64, SHAPE_SLOTS * sizeof *t);
+
+	memset(t, 0, SHAPE_SLOTS * sizeof *t);
+	return t;
+}
+
 /* The cache slot for the shape of cell[0..end) searched from start, with
  * the shape written to key; *found when the slot holds that shape.  NULL
  * when the shape is not cached (unknown classes, a long cell, the cache
@@ -618,6 +675,10 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 				     const char *cell, size_t end, size_t start,
 				     struct shape_slot *key, bool *found)
 {
+	static const uint64_t mult[SHAPE_MAX / 8] = {
+		0xbf58476d1ce4e5b9ULL, 0x94d049bb133111ebULL, 0x9e3779b97f4a7c15ULL,
+		0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL, 0xd6e8feb86659fd93ULL,
+	};
 	const unsigned char *u = (const unsigned char *)cell;
 	unsigned char pad[SHAPE_MAX];
 	struct shape_slot *slot;
@@ -634,7 +695,7 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 		return NULL;
 	}
 	if (!sc->slot)
-		sc->slot = lt_xcalloc(SHAPE_SLOTS, sizeof *sc->slot);
+		sc->slot = slots_new();
 	/* the shape in whole words, zero-padded, built in registers (byte
 	 * stores read back as words would stall) and hashed as it goes; the
 	 * cell is copied to a padded buffer first, so every word is eight
@@ -653,15 +714,16 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 		if (end - 8 * w < 8)   /* zero after len */
 			x &= ((uint64_t)1 << (8 * (end - 8 * w))) - 1;
 		key->cls[w] = x;
-		h = (h ^ x) * 0xbf58476d1ce4e5b9ULL;
-		h ^= h >> 31;
+		/* independent products, summed: no chain of multiplies
+		 * before the slot can be loaded */
+		h += (x ^ (x >> 29)) * mult[w];
 	}
 	key->len = (uint8_t)end;
 	key->start = (uint8_t)start;
 	key->nspan = 0;
 	key->done = 0;
 	h = (h ^ start) * 0x94d049bb133111ebULL;
-	slot = &sc->slot[(h ^ (h >> 32)) & (SHAPE_SLOTS - 1)];
+	slot = &sc->slot[(h >> 40) & (SHAPE_SLOTS - 1)];
 	sc->probes += sc->probes < SHAPE_TRIAL;
 	if (slot->len != end || slot->start != start)
 		return slot;

@@ -36,6 +36,17 @@ void *lt_xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void *lt_xaligned(size_t align, size_t n)
+{
+	void *p;
+
+	n = (n + align - 1) / align * align;   /* aligned_alloc wants a multiple */
+	p = aligned_alloc(align, n ? n : align);
+	if (!p)
+		oom(n);
+	return p;
+}
+
 void *lt_xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);

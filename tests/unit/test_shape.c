@@ -658,7 +658,9 @@ static void test_prefilter_exact_hints(void **state)
 		"    pattern: '\\d+[:/]\\d+'\n    require_any: ':/'\n"
 		"  - id: h.cell\n    category: other\n    scope: cell\n"
 		"    pattern: '[\\d x]+'\n    min_length: 17\n"
-		"    max_length: 65\n    min_digits: 15\n";
+		"    max_length: 65\n    min_digits: 15\n"
+		"  - id: h.short\n    category: other\n"
+		"    pattern: '\\d[a-z]?\\d'\n    min_digits: 2\n";
 	struct lt_packset *ps = NULL;
 	struct lt_matcher *filt, *all;
 	struct lt_err err;
@@ -691,7 +693,21 @@ static void test_prefilter_exact_hints(void **state)
 		compared++;
 		found += na;
 	}
-	assert_int_equal(compared, 20000);
+	/* every cell of up to 4 bytes over digits, letters and blanks */
+	for (size_t c = 0; c < 5 * 5 * 5 * 5 + 5 * 5 * 5 + 5 * 5 + 5; c++) {
+		size_t n = c < 5 ? 1 : c < 30 ? 2 : c < 155 ? 3 : 4, na, nb;
+		size_t x = c - (n == 1 ? 0 : n == 2 ? 5 : n == 3 ? 30 : 155);
+
+		for (size_t i = 0; i < n; i++, x /= 5)
+			buf[i] = "1x 9Q"[x % 5];
+		buf[n] = '\0';
+		na = lt_match_cell(filt, buf, n, NULL, a, 32);
+		nb = lt_match_cell(all, buf, n, NULL, b, 32);
+		hits_agree("short cell", c, a, na, b, nb);
+		compared++;
+		found += na;
+	}
+	assert_int_equal(compared, 20000 + 780);
 	assert_true(found > 10000);   /* the detectors do match */
 	lt_matcher_free(filt);
 	lt_matcher_free(all);
