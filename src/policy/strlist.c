@@ -34,16 +34,30 @@ void lt_strlist_free(struct lt_strlist *l)
 	l->n = 0;
 }
 
+/* strcmp order of the string v against k[0..n) (not NUL-terminated),
+ * reading v only as far as the comparison needs: no strlen per probe. */
+static int keycmp(const char *v, const char *k, size_t n)
+{
+	const unsigned char *a = (const unsigned char *)v,
+			    *b = (const unsigned char *)k;
+
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] == '\0')
+			return -1;   /* v ends first */
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	}
+	return a[n] != '\0';
+}
+
 bool lt_strlist_has(const struct lt_strlist *l, const char *k, size_t n)
 {
 	size_t lo = 0, hi = l->n;
 
 	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2, vn = strlen(l->v[mid]);
-		int r = memcmp(l->v[mid], k, vn < n ? vn : n);
+		size_t mid = lo + (hi - lo) / 2;
+		int r = keycmp(l->v[mid], k, n);
 
-		if (r == 0)
-			r = vn < n ? -1 : vn > n ? 1 : 0;
 		if (r == 0)
 			return true;
 		if (r < 0)

@@ -1254,6 +1254,57 @@ static void test_cutoff(void **state)
 	}
 }
 
+static int cmp_strp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* lt_strlist_has on a sorted list agrees with a linear search, for keys
+ * that are prefixes of one another and bytes above 0x7f. */
+static void test_strlist_has_random(void **state)
+{
+	static const char alpha[] = "ab\xc3\xa9Z9";
+	struct lt_strlist l = { 0 };
+	uint64_t x = 88172645463325252ULL;
+	size_t found = 0;
+	(void)state;
+
+	for (int i = 0; i < 600; i++) {
+		char k[8];
+		size_t n;
+
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		n = x % 7;
+		for (size_t j = 0; j < n; j++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			k[j] = alpha[x % (sizeof alpha - 1)];
+		}
+		k[n] = '\0';
+		lt_strlist_push(&l, k);
+	}
+	qsort(l.v, l.n, sizeof *l.v, cmp_strp);
+	for (int i = 0; i < 5000; i++) {
+		char k[8];
+		size_t n;
+		bool linear = false;
+
+		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+		n = x % 8;
+		for (size_t j = 0; j < n; j++) {
+			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+			k[j] = alpha[x % (sizeof alpha - 1)];
+		}
+		for (size_t j = 0; j < l.n && !linear; j++)
+			linear = strlen(l.v[j]) == n && memcmp(l.v[j], k, n) == 0;
+		if (lt_strlist_has(&l, k, n) != linear)
+			fail_msg("probe %d (%zu bytes): %d, linear search %d", i, n,
+				 !linear, linear);
+		found += linear;
+	}
+	assert_true(found > 500 && found < 4500);   /* both answers seen */
+	lt_strlist_free(&l);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1276,6 +1327,7 @@ int main(void)
 		cmocka_unit_test(test_ages),
 		cmocka_unit_test(test_ages_dst),
 		cmocka_unit_test(test_cutoff),
+		cmocka_unit_test(test_strlist_has_random),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
