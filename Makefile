@@ -24,7 +24,7 @@ endif
 DEB_PKGS := build-essential pkg-config libcsv-dev libpcre2-dev libpq-dev \
             zlib1g-dev libyaml-dev libjansson-dev libarchive-dev \
             libcmocka-dev libisal-dev postgresql postgresql-client python3 \
-            gzip zip unzip time ripgrep
+            gzip zip unzip time ripgrep valgrind
 
 SRC      := $(sort $(wildcard src/*.c src/*/*.c))
 LIB_SRC  := $(filter-out src/main.c src/cmd_%.c,$(SRC))

@@ -2,7 +2,9 @@
 # make bench-compare REV=COMMIT: lethe built from COMMIT against lethe built
 # from this tree, on make bench's export, the two timed alternately (best of
 # BENCH_RUNS).  On a shared machine, figures of different runs do not
-# compare; these do.  A benchmark, not a test.
+# compare; these do.  Then, with valgrind, the instructions each executes on
+# a 20 MB export (cachegrind): the one figure that repeats exactly on a
+# noisy machine.  A benchmark, not a test.
 #   REV (required), BENCH_MB=1024, BENCH_DIR=bench/data, BENCH_RUNS=2
 set -eu
 cd "$(dirname "$0")/.."
@@ -53,3 +55,23 @@ for cfg in "-j1 plain" "-j$CPUS plain" "-j1 gzip" "-j$CPUS gzip"; do
 	  printf "%-22s %10.2f %10.2f %6.0f MB/s %6.0f MB/s %7.2fx\n", w, o, n,
 	         b/1048576/o, b/1048576/n, o/n }'
 done
+
+# instructions: deterministic where the timings above swing by 10-30%
+if command -v valgrind > /dev/null; then
+	CSV20=$(BENCH_MB=20 BENCH_DIR="$DIR" sh -c '. bench/data.sh; echo "$CSV"')
+	ir() {
+		if ! valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
+			--log-file="$DIR/.vg" "$1" scan -q -f json -j1 -o /dev/null "$CSV20"; then
+			echo "bench-compare: $1 failed under valgrind" >&2
+			exit 1
+		fi
+		awk '/I +refs:/ { gsub(",", "", $NF); print $NF }' "$DIR/.vg"
+	}
+	io=$(ir "$OLD") && inew=$(ir "$NEW") || exit 1
+	awk -v o="$io" -v n="$inew" -v b="$(stat -c %s "$CSV20")" 'BEGIN{
+	  if (o == "" || n == "") { print "instructions: valgrind gave no count"; exit 1 }
+	  printf "instructions, -j1 on a %.0f MB export (cachegrind): %.0f M before, %.0f M after (%.0f and %.0f per byte), %.2fx fewer\n",
+	         b/1048576, o/1e6, n/1e6, o/b, n/b, o/n }'
+else
+	echo "instructions: valgrind not installed (make deps installs it)"
+fi
