@@ -58,7 +58,7 @@ echo "peak RSS: -j1 $((R1 / 1024)) MB, -j$CPUS $((RN / 1024)) MB (plain), $((RG_
 # splitter; LETHE_PARSER=libcsv is the libcsv-only path for comparison).
 XGEN=$(cat bench/gen_extra.py tools/checkdigits.py | md5sum | cut -c1-8)
 WIDE="$DIR/wide-2000x4000-$XGEN.csv"
-SMALL="$DIR/small-256x1M-$XGEN-$GEN"
+SMALL="$DIR/small-256x1M-of-${MB}MB-$XGEN-$GEN"
 if [ ! -s "$WIDE" ]; then
 	echo "generating $WIDE ..." >&2
 	python3 bench/gen_extra.py wide "$WIDE.tmp" 2000 4000 && mv "$WIDE.tmp" "$WIDE"

@@ -135,8 +135,10 @@ void lt_matcher_shape_cache(struct lt_matcher *m, bool on);
 uint64_t lt_matcher_shape_hits(const struct lt_matcher *m);
 /* Whether the matcher skips detectors a cell's length, digits, byte
  * classes and first bytes rule out (on by default).  Off, every enabled
- * detector runs its pattern on every cell: the reference the tests hold
- * the prefilter to.  Results are the same either way. */
+ * detector whose pack hints (min_length, max_length, min_digits,
+ * min_digit_run, require, require_any: read off the bytes one by one) the
+ * cell meets runs its pattern: the reference the tests hold the
+ * prefilter to.  Results are the same either way. */
 void lt_matcher_prefilter(struct lt_matcher *m, bool on);
 /* Runs the detectors enabled[det] != 0 (all when enabled is NULL) over one
  * UTF-8 cell; a cheap prefilter skips detectors that cannot apply.  Writes

@@ -2,8 +2,9 @@
  * match.c - runs a packset's detectors over one cell (detect module).
  *
  * Place in the data flow: the parser hands each worker's cells here; the
- * hits go to the column profiles.  This is the hot path: per cell, one
- * branch-free pass computes cheap features (trimmed span, digit count,
+ * hits go to the column profiles.  This is the hot path: per cell, a
+ * branch-free pass (table loads per byte, digit and letter masks 16 bytes
+ * at a time) computes cheap features (trimmed span, digit count and run,
  * which classes of bytes occur); each detector's prefilter skips cells
  * that cannot hold its type before PCRE2 runs.  The prefilter is
  * conservative, never wrong: the pack's own hints (min_length, min_digits,
@@ -19,7 +20,10 @@
 
 #include <pcre2.h>
 
-#if defined(__SSE2__)
+/* SSE2 on x86-64 (part of its baseline): the cell features read 16 bytes
+ * at a time; elsewhere, byte by byte */
+#if defined(__SSE2__) && defined(__x86_64__)
+#define LT_SSE2 1
 #include <emmintrin.h>
 #endif
 
@@ -83,9 +87,9 @@ struct lt_matcher {
 	/* The prefilters of up to 64 detectors side by side, bit d for
 	 * detector d: tables indexed by a cell's digit count, digit run and
 	 * length (capped; the last entry lets every detector through), and
-	 * per byte class the detectors a class fails or satisfies.  Within
-	 * their ends they decide every test of prefilter() but a cell-scope
-	 * value's first byte. */
+	 * per byte class the detectors a class fails or satisfies, and per
+	 * first byte (cell_first).  Within their ends they decide every test
+	 * of prefilter(). */
 	bool wide;                    /* more than 64 detectors: no tables */
 	uint64_t dig_ok[TAB_DIG + 1], run_ok[TAB_DIG + 1];
 	uint64_t tlen_ok[TAB_LEN + 1], clen_ok[TAB_LEN + 1];
@@ -95,9 +99,11 @@ struct lt_matcher {
 	uint64_t first_dets;          /* detectors first_by_byte covers */
 	uint64_t any_cls;             /* classes some require_any holds */
 	uint64_t first_by_byte[256];  /* the detectors a byte can start */
-	uint64_t cell_first[256];     /* cell scope: the detectors whose value
-	                               * can start with the byte (all whose
-	                               * first bytes are unknown) */
+	uint64_t cell_first[256];     /* the detectors a trimmed cell starting
+	                               * with the byte may hold: every
+	                               * text-scope one, the cell-scope ones
+	                               * whose value can start with it (all
+	                               * whose first bytes are unknown) */
 	uint64_t edge_dets;           /* rt->at_edge: a first byte counts only
 	                               * at offset 0 or after a non-alnum */
 	uint64_t after_byte[256];     /* the detectors a byte right after
@@ -216,7 +222,9 @@ struct features {
 	uint64_t have;        /* byte classes present */
 	uint64_t any;         /* detectors whose require_any a byte meets */
 	uint64_t first;       /* detectors a byte of the cell can start */
-	bool masks;           /* n < 64: the masks below are set */
+	bool masks;           /* n < 64: the masks below are set (and
+	                       * digit_word_masks may use them; they are
+	                       * set at n == 64 too) */
 	uint64_t dmask;       /* bit i: byte i is an ASCII digit */
 	uint64_t letters;     /* bit i: byte i is an ASCII letter */
 };
@@ -396,7 +404,7 @@ static void trim_span(const char *s, size_t *a, size_t *b)
 		(*b)--;
 }
 
-#if defined(__SSE2__)
+#if defined(LT_SSE2)
 /* Digit and letter bits (movemask order) of the 16 bytes in v. */
 static void class_bits(__m128i v, unsigned *digits, unsigned *letters)
 {
@@ -439,7 +447,7 @@ static uint32_t load32(const unsigned char *p)
 static uint64_t digit_mask(const unsigned char *u, size_t n, uint64_t *letters)
 {
 	uint64_t dm = 0, lm = 0;
-#if defined(__SSE2__)
+#if defined(LT_SSE2)
 	unsigned db, lb;
 
 	if (n >= 16) {
@@ -517,7 +525,8 @@ static void features(const struct lt_matcher *m, const char *s, size_t n,
 	const unsigned char *u = (const unsigned char *)s;
 	uint64_t have = 0, any = 0, first = 0, start = ~(uint64_t)0;
 
-	/* one table load per byte for the classes and the first bytes; a
+	/* three table loads per byte: the classes, the first bytes and the
+	 * word-start rule for the next byte; a
 	 * detector whose match cannot start after a letter or digit (an
 	 * "(?<![A-Za-z0-9]" guard) needs its first byte where a word
 	 * starts: in "note c4ca42" no digit does */
@@ -953,8 +962,10 @@ static bool run_at_start(struct lt_matcher *m, size_t d, size_t lead,
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(m->md);
 	int rc;
 
+	if (n < rt->min_len || (rt->max_len && n > rt->max_len))
+		return false;   /* not a value of this type: too short or long */
 	if (!m->unfiltered &&
-	    (!in_first(rt, (unsigned char)cell[0]) || n < m->pf[d].min_len ||
+	    (!in_first(rt, (unsigned char)cell[0]) ||
 	     (m->pf[d].max_len && n > m->pf[d].max_len)))
 		return false;   /* no match can start here, or be the cell */
 	/* The lead's first match was its whole-cell value (a later match
@@ -1012,8 +1023,8 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	if (f.t1 == f.t0)
 		return 0;
 	cand = candidates(m, &f, cell, n);
-	/* the tables have decided every prefilter test but a cell-scope
-	 * value's first byte, unless a count is beyond their ends */
+	/* the tables have decided every prefilter test, unless a count is
+	 * beyond their ends */
 	tabled = !m->wide && f.digits < TAB_DIG && f.run < TAB_DIG &&
 		 n < TAB_LEN;
 	if ((cand & m->word_dets) &&

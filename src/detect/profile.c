@@ -269,10 +269,9 @@ static int is_blank(const char *s, size_t n)
 
 static struct vals *vals_new(void)
 {
-	struct vals *v = lt_xmalloc(sizeof *v);
+	struct vals *v = lt_xcalloc(1, sizeof *v);
 
 	lt_hll_init(&v->hll);
-	v->n_samples = 0;
 	return v;
 }
 

@@ -5,10 +5,11 @@
  * Two paths, same results:
  *
  *  - sequential (small files, --sample): the calling thread does it all
- *    with one matcher and one profile, parsing whole records of up to
- *    1 MiB at a time in place (the splitter, lt_csv for what it leaves);
- *    text whose lines end in CR alone, or every source with
- *    LETHE_PARSER=libcsv, is streamed through lt_csv instead.
+ *    with one matcher and one profile, parsing the whole records of each
+ *    chunk read in place (the splitter, lt_csv for what it leaves); text
+ *    whose lines end in CR alone, every source with LETHE_PARSER=libcsv,
+ *    and the rest of a source from a record larger than max_field plus
+ *    a block, are streamed through lt_csv instead.
  *  - block pipeline (large sources): the calling thread reads, inflates and
  *    decodes, and cuts the UTF-8 text into blocks of a few MiB at record
  *    boundaries (quote-aware: a quoted field with newlines is never split);
@@ -33,7 +34,6 @@
 #define READ_CHUNK (1u << 20)     /* raw bytes per read */
 #define SNIFF_BYTES (64u << 10)   /* decoded text needed before sniffing */
 #define BLOCK_BYTES (4u << 20)    /* text per block */
-#define SEQ_BYTES (1u << 20)      /* text parsed at a time, sequential */
 #define DEFAULT_MAX_FIELD ((size_t)32 << 20)
 
 /* ---- shared: the row sink --------------------------------------------------- */
@@ -320,12 +320,16 @@ static size_t find_cut(const char *data, size_t len, size_t *pos, bool *inq,
 static uint64_t count_lines(const char *p, size_t n)
 {
 	uint64_t k = 0;
-	const char *e = p + n;
+	const char *s = p, *e = p + n;
 
-	while (p < e && (p = memchr(p, '\n', (size_t)(e - p))) != NULL) {
+	while (s < e && (s = memchr(s, '\n', (size_t)(e - s))) != NULL) {
 		k++;
-		p++;
+		s++;
 	}
+	/* a CR not followed by LF ends a line too, as lt_csv and the
+	 * splitter count it (in quoted fields as well) */
+	for (s = p; s < e && (s = memchr(s, '\r', (size_t)(e - s))) != NULL; s++)
+		k += s + 1 == e || s[1] != '\n';
 	return k;
 }
 
@@ -353,6 +357,38 @@ static int read_more(struct reader *r, const struct lt_source *src,
 			return lt_err_set(err, LT_E_FORMAT, src->name, 0, "not text");
 	}
 	return lt_decoder_feed(r->dec, r->raw, n, r->eof, text, err);
+}
+
+/* The sequential path met a record larger than it holds at once: text
+ * (starting at that record, line line0, text byte byte0) and the rest of
+ * the source go through lt_csv, whose errors are placed in the whole
+ * text. */
+static int stream_rest(struct sink *s, const struct lt_csv_opts *co,
+		       struct reader *rd, const struct lt_source *src,
+		       struct lt_buf *text, uint64_t line0, uint64_t byte0,
+		       struct lt_err *err)
+{
+	struct lt_csv *csv = lt_csv_new(co, on_record, s);
+	int rc;
+
+	for (;;) {
+		rc = lt_csv_feed(csv, text->data, text->len, err);
+		lt_buf_reset(text);
+		if (rc != 0 || rd->eof)
+			break;
+		if ((rc = read_more(rd, src, text, err)) < 0)
+			break;
+	}
+	if (rc == 0)
+		rc = lt_csv_finish(csv, err);
+	lt_csv_free(csv);
+	if (rc < 0) {
+		if (err->line)
+			err->line += line0 - 1;
+		if (err->has_byte)
+			err->byte += byte0;
+	}
+	return rc < 0 ? -1 : 0;
 }
 
 void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
@@ -444,21 +480,22 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 
 			if (rd.eof && text.len == 0)
 				break;
-			if (!rd.eof && text.len < SEQ_BYTES) {
+			if (!rd.eof && text.len == 0) {
 				rc = read_more(&rd, src, &text, &err);
 				continue;
 			}
+			/* the whole records read so far (a chunk at a time, so
+			 * --sample reads no further than lt_csv alone did) */
 			cut = rd.eof ? text.len
 				     : find_cut(text.data, text.len, &scan_pos, &inq, 0);
+			if (cut == 0 && text.len > limit) {
+				/* one record this large: lt_csv decides what it
+				 * is, from here to the end */
+				rc = stream_rest(&main_sink, &co, &rd, src, &text,
+						 line0, byte0, &err);
+				break;
+			}
 			if (cut == 0) {
-				/* no record boundary yet: one record is this large */
-				if (text.len > limit) {
-					rc = lt_err_set(&err, LT_E_LIMIT, NULL, line0,
-							"field larger than %zu bytes",
-							co.max_field);
-					lt_err_at_byte(&err, byte0);
-					break;
-				}
 				rc = read_more(&rd, src, &text, &err);
 				continue;
 			}

@@ -40,6 +40,8 @@ void *lt_xaligned(size_t align, size_t n)
 {
 	void *p;
 
+	if (n > SIZE_MAX - align)
+		oom(n);
 	n = (n + align - 1) / align * align;   /* aligned_alloc wants a multiple */
 	p = aligned_alloc(align, n ? n : align);
 	if (!p)

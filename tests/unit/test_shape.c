@@ -603,8 +603,8 @@ static void test_prefilter_exact(void **state)
 			if (pad + n + 2 >= sizeof buf)
 				continue;
 			memset(buf, f, pad);
-			if (pad && f != ' ')
-				buf[pad - 1] = ' ';
+			if (pad && f != ' ' && pad % 2)
+				buf[pad - 1] = ' ';   /* else it touches the value */
 			memcpy(buf + pad, cells[c], n + 1);
 			na = lt_match_cell(filt, buf, pad + n, NULL, a, 64);
 			nb = lt_match_cell(all, buf, pad + n, NULL, b, 64);
@@ -660,7 +660,9 @@ static void test_prefilter_exact_hints(void **state)
 		"    pattern: '[\\d x]+'\n    min_length: 17\n"
 		"    max_length: 65\n    min_digits: 15\n"
 		"  - id: h.short\n    category: other\n"
-		"    pattern: '\\d[a-z]?\\d'\n    min_digits: 2\n";
+		"    pattern: '\\d[a-z]?\\d'\n    min_digits: 2\n"
+		"  - id: h.maxlen\n    category: other\n"
+		"    pattern: '[\\d ]+'\n    min_length: 5\n    max_length: 12\n";
 	struct lt_packset *ps = NULL;
 	struct lt_matcher *filt, *all;
 	struct lt_err err;
@@ -690,6 +692,13 @@ static void test_prefilter_exact_hints(void **state)
 		na = lt_match_cell(filt, buf, n, NULL, a, 32);
 		nb = lt_match_cell(all, buf, n, NULL, b, 32);
 		hits_agree("hints cell", c, a, na, b, nb);
+		{   /* with a lead: the anchored attempts of the others */
+			int lead = (int)rnd((unsigned)lt_packset_count(ps));
+
+			na = lt_match_cell_lead(filt, buf, n, NULL, lead, a, 32);
+			nb = lt_match_cell_lead(all, buf, n, NULL, lead, b, 32);
+			hits_agree("hints cell with a lead", c, a, na, b, nb);
+		}
 		compared++;
 		found += na;
 	}
