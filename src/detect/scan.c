@@ -9,7 +9,7 @@
  *    chunk read in place (the splitter, lt_csv for what it leaves); text
  *    whose lines end in CR alone, every source with LETHE_PARSER=libcsv,
  *    and the rest of a source from a record larger than max_field plus
- *    a block, are streamed through lt_csv instead.
+ *    a block (in either path), are streamed through lt_csv instead.
  *  - block pipeline (large sources): the calling thread reads, inflates and
  *    decodes, and cuts the UTF-8 text into blocks of a few MiB at record
  *    boundaries (quote-aware: a quoted field with newlines is never split);
@@ -516,7 +516,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 		/* ---- block pipeline ---- */
 		struct pipe p = { .co = &co };
 		size_t scan_pos = 0, nbufs, seq = 0, limit;
-		bool inq = false;
+		bool inq = false, oversize = false;
 		uint64_t line0 = 1, byte0 = 0;
 		struct lt_buf *pend = &text;   /* text not yet handed out */
 
@@ -600,12 +600,11 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			cut = rd.eof ? pend->len
 				     : find_cut(pend->data, pend->len, &scan_pos, &inq, 0);
 			if (cut == 0) {
-				/* no record boundary yet: one record is this large */
+				/* no record boundary yet: one record is this
+				 * large; past the limit, the rest of the source
+				 * goes to lt_csv once the workers are done */
 				if (pend->len > limit) {
-					rc = lt_err_set(&err, LT_E_LIMIT, NULL, line0,
-							"field larger than %zu bytes",
-							co.max_field);
-					lt_err_at_byte(&err, byte0);
+					oversize = true;
 					break;
 				}
 				rc = read_more(&rd, src, pend, &err);
@@ -649,6 +648,9 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			main_sink.rows += ws[i].s.rows;
 			main_sink.ragged += ws[i].s.ragged;
 		}
+		if (rc == 0 && oversize)
+			rc = stream_rest(&main_sink, &co, &rd, src, pend, line0,
+					 byte0, &err);
 		for (size_t i = 0; i < p.nfree; i++) {
 			free(p.freel[i]->data);
 			free(p.freel[i]);

@@ -120,6 +120,10 @@ cmp -s "$T/l1.json" "$T/l2.json" ||
 	fail "a 5 MB record: the splitter path differs from lt_csv's: $(cmp "$T/l1.json" "$T/l2.json" 2>&1 | head -n 1)"
 grep -q '"status": *"error"' "$T/l1.json" || fail "a 5 MB record over the record cap: no error"
 case_done "a 5 MB record, sequential: the same error as lt_csv alone"
+# and through the block pipeline (stdin), -j1 and -j2 (compare3 gives a
+# *wide.csv --max-field-size 2000)
+cp "$T/longrec.csv" "$T/longrec-wide.csv"
+compare3 "a 5 MB record (stdin)" "$T/longrec-wide.csv" -
 
 # --sample on sources over a read chunk, UTF-8 with a BOM and UTF-16LE:
 # the splitter reads exactly as far as lt_csv alone ("bytes" and all)
