@@ -260,7 +260,7 @@ out:
 	lt_packset_free(ps);
 	cmd_source_args_release(&a);
 	return rc;
-usage:
-	cmd_source_args_release(&a);
-	return LT_EXIT_USAGE;
+usage:   /* everything out releases is still empty here */
+	rc = LT_EXIT_USAGE;
+	goto out;
 }
