@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +20,15 @@
 #include <cmocka.h>
 
 #include "lethe/detect.h"
+#include "lethe/policy.h"
+#include "testdir.h"
 #include "testpacks.h"
+
+/* Writes tmpdir/name; returns a heap copy of its path. */
+static char *dup_file(const char *name, const char *text)
+{
+	return lt_xstrdup(write_file(name, text));
+}
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -87,27 +94,6 @@ static void run_vcases(const char *table, lt_validator_fn fn,
 }
 
 #define RUN(table, fn) run_vcases(#table, fn, table, sizeof table / sizeof table[0])
-
-static char tmpdir[64];
-
-static char *write_file(const char *dir, const char *name, const char *text)
-{
-	char *path = lt_xasprintf("%s/%s", dir, name);
-	FILE *fp = fopen(path, "w");
-
-	assert_non_null(fp);
-	assert_int_equal(fputs(text, fp) >= 0, 1);
-	assert_int_equal(fclose(fp), 0);
-	return path;
-}
-
-static void remove_file(const char *dir, const char *name)
-{
-	char *path = lt_xasprintf("%s/%s", dir, name);
-
-	unlink(path);
-	free(path);
-}
 
 /* ---- validators ------------------------------------------------------------ */
 
@@ -868,7 +854,7 @@ static void test_pack_good(void **state)
 	char *path;
 	(void)state;
 
-	path = write_file(tmpdir, "t.yaml", good_pack);
+	path = dup_file("t.yaml", good_pack);
 	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), 0);
 	assert_int_equal(lt_packset_count(ps), 2);
 	a = lt_packset_info(ps, 0);
@@ -928,7 +914,7 @@ static void test_pack_good(void **state)
 		assert_non_null(strstr(err.path, "nosuch.yaml"));
 		assert_string_equal(err.msg, "no such pack file");
 	}
-	remove_file(tmpdir, "t.yaml");
+	remove_file("t.yaml");
 	free(path);
 	lt_packset_free(NULL); /* no-op */
 }
@@ -1012,7 +998,7 @@ static void test_pack_errors(void **state)
 		struct lt_packset *ps = NULL;
 		struct lt_err err;
 		char col[32], buf[1024];
-		char *path = write_file(tmpdir, "bad.yaml", t[i].text);
+		char *path = dup_file("bad.yaml", t[i].text);
 		int rc = lt_packset_load(tmpdir, NULL, 0, &ps, &err);
 
 		snprintf(col, sizeof col, "(column %d)", t[i].column);
@@ -1024,7 +1010,7 @@ static void test_pack_errors(void **state)
 				 rc ? lt_err_format(&err, buf, sizeof buf) : "",
 				 (unsigned long long)t[i].line, col, t[i].msg);
 		free(path);
-		remove_file(tmpdir, "bad.yaml");
+		remove_file("bad.yaml");
 	}
 }
 
@@ -1035,9 +1021,9 @@ static void test_pack_duplicate_across(void **state)
 	char *a, *b;
 	(void)state;
 
-	a = write_file(tmpdir, "a.yaml", "pack: a\nversion: 1\ndetectors:\n"
+	a = dup_file("a.yaml", "pack: a\nversion: 1\ndetectors:\n"
 		       "  - id: dup.x\n    category: other\n    pattern: x1\n");
-	b = write_file(tmpdir, "b.yaml", "pack: b\nversion: 1\ndetectors:\n"
+	b = dup_file("b.yaml", "pack: b\nversion: 1\ndetectors:\n"
 		       "  - id: ok.y\n    category: other\n    pattern: y1\n"
 		       "  - id: dup.x\n    category: other\n    pattern: x2\n");
 	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), -1);
@@ -1047,17 +1033,17 @@ static void test_pack_duplicate_across(void **state)
 	assert_non_null(strstr(err.msg, "duplicate detector id 'dup.x'"));
 	assert_non_null(strstr(err.msg, "a.yaml:4"));
 	assert_non_null(strstr(err.msg, "(column 9)"));
-	remove_file(tmpdir, "b.yaml");
+	remove_file("b.yaml");
 
 	/* the same pack name in two files */
 	free(b);
-	b = write_file(tmpdir, "b.yaml", "pack: a\nversion: 1\ndetectors:\n"
+	b = dup_file("b.yaml", "pack: a\nversion: 1\ndetectors:\n"
 		       "  - id: ok.y\n    category: other\n    pattern: y1\n");
 	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), -1);
 	assert_int_equal(err.line, 1);
 	assert_non_null(strstr(err.msg, "duplicate pack 'a'"));
-	remove_file(tmpdir, "a.yaml");
-	remove_file(tmpdir, "b.yaml");
+	remove_file("a.yaml");
+	remove_file("b.yaml");
 	free(a);
 	free(b);
 
@@ -1353,7 +1339,7 @@ static void test_match_limit(void **state)
 	char *path;
 	(void)state;
 
-	path = write_file(tmpdir, "slow.yaml",
+	path = dup_file("slow.yaml",
 			  "pack: slow\nversion: 1\ndetectors:\n"
 			  "  - id: slow.x\n    category: other\n"
 			  "    pattern: '(?:a|aa)+c'\n");
@@ -1369,7 +1355,7 @@ static void test_match_limit(void **state)
 	assert_int_equal(hit.len, 3);
 	lt_matcher_free(m);
 	lt_packset_free(ps);
-	remove_file(tmpdir, "slow.yaml");
+	remove_file("slow.yaml");
 	free(path);
 }
 
@@ -1396,7 +1382,7 @@ static void test_match_many_detectors(void **state)
 	}
 	more = lt_xasprintf("pack: wide\nversion: 1\ndetectors:\n%s", text);
 	free(text);
-	path = write_file(tmpdir, "wide.yaml", more);
+	path = dup_file("wide.yaml", more);
 	free(more);
 	assert_int_equal(lt_packset_load(tmpdir, NULL, 0, &ps, &err), 0);
 	assert_int_equal(lt_packset_count(ps), 70);
@@ -1414,7 +1400,7 @@ static void test_match_many_detectors(void **state)
 	}
 	lt_matcher_free(m);
 	lt_packset_free(ps);
-	remove_file(tmpdir, "wide.yaml");
+	remove_file("wide.yaml");
 	free(path);
 }
 
@@ -1528,7 +1514,7 @@ static void test_selftest_fails(void **state)
 
 	/* one wrong match example (bad check letter), one wrong reject */
 	t.quiet = true;
-	path = write_file(tmpdir, "f.yaml",
+	path = dup_file("f.yaml",
 		   "pack: f\nversion: 1\ndetectors:\n"
 		   "  - id: f.nric\n    category: national_id\n"
 		   "    pattern: '[STFGM]\\d{7}[A-Z]'\n    validator: sg_nric\n"
@@ -1541,7 +1527,7 @@ static void test_selftest_fails(void **state)
 	assert_int_equal(t.ok, 2);
 	assert_string_equal(t.last, BUL BUL); /* too short to keep any */
 	lt_packset_free(ps);
-	remove_file(tmpdir, "f.yaml");
+	remove_file("f.yaml");
 	free(path);
 }
 
@@ -1553,7 +1539,7 @@ static void test_selftest_masks(void **state)
 	char *path;
 	(void)state;
 
-	path = write_file(tmpdir, "m.yaml",
+	path = dup_file("m.yaml",
 		   "pack: m\nversion: 1\ndetectors:\n"
 		   "  - id: m.rrn\n    category: national_id\n"
 		   "    pattern: '\\d{6}-\\d{7}'\n    validator: kr_rrn\n"
@@ -1565,30 +1551,8 @@ static void test_selftest_masks(void **state)
 	assert_string_equal(t.last, BUL " " BUL BUL BUL BUL BUL BUL "-" BUL BUL
 			    BUL BUL "568");
 	lt_packset_free(ps);
-	remove_file(tmpdir, "m.yaml");
+	remove_file("m.yaml");
 	free(path);
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	snprintf(tmpdir, sizeof tmpdir, "/tmp/lethe-test-detect-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	DIR *dp = opendir(tmpdir);
-	struct dirent *e;
-	(void)state;
-
-	/* a failed test may leave its pack behind */
-	while (dp && (e = readdir(dp)) != NULL)
-		if (e->d_name[0] != '.')
-			remove_file(tmpdir, e->d_name);
-	if (dp)
-		closedir(dp);
-	return rmdir(tmpdir);
 }
 
 int main(void)
@@ -1632,5 +1596,5 @@ int main(void)
 		cmocka_unit_test(test_selftest_masks),
 	};
 
-	return cmocka_run_group_tests_name("detect", tests, setup, teardown);
+	return cmocka_run_group_tests_name("detect", tests, setup_dir, teardown_dir);
 }

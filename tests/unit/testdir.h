@@ -45,6 +45,15 @@ static __attribute__((unused)) const char *write_file(const char *name,
 	return path;
 }
 
+/* Removes tmpdir/name (gone already is fine). */
+static __attribute__((unused)) void remove_file(const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof path, "%s/%s", tmpdir, name);
+	remove(path);
+}
+
 /* "2024-01-31T02:15:30.123Z" (fraction optional) -> ms, via timegm. */
 static __attribute__((unused)) lt_ms utc(const char *s)
 {
