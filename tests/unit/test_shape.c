@@ -498,15 +498,29 @@ static void test_shape_any_text(void **state)
 	assert_true(answered > 1000);   /* not everything refused */
 }
 
-/* Same hits, in the same order, as the reference matcher's (b). */
-static void hits_agree(const char *what, size_t k, const struct lt_hit *a,
-		       size_t na, const struct lt_hit *b, size_t nb)
+/* Matches cell[0..n) with lead (< 0: none) in x, from an exact-size heap
+ * copy (under ASan a read past the cell fails), and in the reference
+ * matcher ref; fails unless they give the same hits in the same order.
+ * Returns x's hit count. */
+static size_t agree(struct lt_matcher *x, struct lt_matcher *ref,
+		    const char *cell, size_t n, int lead, const char *what,
+		    size_t k)
 {
+	struct lt_hit a[64], b[64];
+	char *h = malloc(n ? n : 1);
+	size_t na, nb;
+
+	assert_non_null(h);
+	memcpy(h, cell, n);
+	na = lt_match_cell_lead(x, h, n, NULL, lead, a, 64);
+	free(h);
+	nb = lt_match_cell_lead(ref, cell, n, NULL, lead, b, 64);
 	if (na != nb)
 		fail_msg("%s %zu: %zu hits, %zu in the reference", what, k, na, nb);
-	for (size_t h = 0; h < na; h++)
-		if (!same_hit(&a[h], &b[h]))
-			fail_msg("%s %zu: hit %zu differs", what, k, h);
+	for (size_t i = 0; i < na; i++)
+		if (!same_hit(&a[i], &b[i]))
+			fail_msg("%s %zu: hit %zu differs", what, k, i);
+	return na;
 }
 
 /* A matcher with a warm shape cache finds what one without finds. */
@@ -515,7 +529,6 @@ static void test_shape_cache_equivalent(void **state)
 	struct lt_packset *ps = load_shipped();
 	struct lt_matcher *warm = lt_matcher_new(ps), *cold = lt_matcher_new(ps);
 	size_t ndet = lt_packset_count(ps), compared = 0;
-	struct lt_hit a[64], b[64];
 	char buf[128];
 	(void)state;
 
@@ -525,7 +538,6 @@ static void test_shape_cache_equivalent(void **state)
 			const char *base = cells[c % (sizeof cells / sizeof cells[0])];
 			size_t n = strlen(base);
 			int lead = (int)rnd((unsigned)ndet + 1) - 1;
-			size_t na, nb;
 
 			if (n >= sizeof buf)
 				continue;
@@ -543,10 +555,8 @@ static void test_shape_cache_equivalent(void **state)
 							(ch | 0x20) <= 'z'))
 					buf[i] = (char)((rnd(2) ? 'a' : 'A') + rnd(26));
 			}
-			na = lt_match_cell_lead(warm, buf, n, NULL, lead, a, 64);
-			nb = lt_match_cell_lead(cold, buf, n, NULL, lead, b, 64);
-			hits_agree(round ? "cell variant" : "cell",
-				   c * 10 + (size_t)round, a, na, b, nb);
+			agree(warm, cold, buf, n, lead,
+			      round ? "cell variant" : "cell", c * 10 + (size_t)round);
 			compared++;
 		}
 	/* the cache answered (most runs), and only the warm matcher's */
@@ -556,12 +566,10 @@ static void test_shape_cache_equivalent(void **state)
 	/* random cells: many shapes of each length, so that different
 	 * shapes share cache slots */
 	for (size_t c = 0; c < 20000; c++) {
-		size_t n = random_cell(buf, 60), na, nb;
+		size_t n = random_cell(buf, 60);
 		int lead = (int)rnd((unsigned)ndet + 1) - 1;
 
-		na = lt_match_cell_lead(warm, buf, n, NULL, lead, a, 64);
-		nb = lt_match_cell_lead(cold, buf, n, NULL, lead, b, 64);
-		hits_agree("random cell", c, a, na, b, nb);
+		agree(warm, cold, buf, n, lead, "random cell", c);
 	}
 	lt_matcher_free(warm);
 	lt_matcher_free(cold);
@@ -578,7 +586,6 @@ static void test_prefilter_exact(void **state)
 	struct lt_packset *ps = load_shipped();
 	struct lt_matcher *filt = lt_matcher_new(ps), *all = lt_matcher_new(ps);
 	size_t ndet = lt_packset_count(ps), compared = 0;
-	struct lt_hit a[64], b[64];
 	char buf[256];
 	(void)state;
 
@@ -588,7 +595,7 @@ static void test_prefilter_exact(void **state)
 	for (size_t c = 0; c < sizeof cells / sizeof cells[0]; c++)
 		for (size_t pad = 0; pad <= 80; pad++) {
 			static const char fill[] = " x7";
-			size_t n = strlen(cells[c]), na, nb;
+			size_t n = strlen(cells[c]);
 			char f = fill[(c + pad) % 3];
 
 			if (pad + n + 2 >= sizeof buf)
@@ -597,31 +604,19 @@ static void test_prefilter_exact(void **state)
 			if (pad && f != ' ' && pad % 2)
 				buf[pad - 1] = ' ';   /* else it touches the value */
 			memcpy(buf + pad, cells[c], n + 1);
-			na = lt_match_cell(filt, buf, pad + n, NULL, a, 64);
-			nb = lt_match_cell(all, buf, pad + n, NULL, b, 64);
-			hits_agree("padded cell", c * 100 + pad, a, na, b, nb);
+			agree(filt, all, buf, pad + n, -1, "padded cell", c * 100 + pad);
 			compared++;
 		}
 	/* random cells, one to four joined (up to ~200 bytes), with a lead */
 	for (size_t c = 0; c < 20000; c++) {
-		size_t n = 0, parts = 1 + rnd(4), na, nb;
+		size_t n = 0, parts = 1 + rnd(4);
 		int lead = (int)rnd((unsigned)ndet + 1) - 1;
-
-		char *h;
 
 		for (size_t p = 0; p < parts; p++)
 			n += random_cell(buf + n, sizeof buf - n);
 		if (n == 0)
 			continue;
-		/* a heap copy of exactly the cell, no NUL after it: under
-		 * ASan a read past the cell fails */
-		h = malloc(n);
-		assert_non_null(h);
-		memcpy(h, buf, n);
-		na = lt_match_cell_lead(filt, h, n, NULL, lead, a, 64);
-		nb = lt_match_cell_lead(all, buf, n, NULL, lead, b, 64);
-		free(h);
-		hits_agree("random cell", c, a, na, b, nb);
+		agree(filt, all, buf, n, lead, "random cell", c);
 		compared++;
 	}
 	assert_true(compared > 20000);
@@ -665,7 +660,6 @@ static void test_prefilter_exact_hints(void **state)
 	struct lt_packset *ps = NULL;
 	struct lt_matcher *filt, *all;
 	struct lt_err err;
-	struct lt_hit a[32], b[32];
 	char buf[200];
 	size_t compared = 0, found = 0;
 	(void)state;
@@ -680,7 +674,7 @@ static void test_prefilter_exact_hints(void **state)
 	 * 'x', '@', '#', ':' or '/', behind 0 to 20 bytes of padding */
 	for (size_t c = 0; c < 20000; c++) {
 		static const char brk[] = " x@#:/-";
-		size_t pad = rnd(21), len = 1 + rnd(90), n = 0, na, nb;
+		size_t pad = rnd(21), len = 1 + rnd(90), n = 0;
 
 		while (n < pad)
 			buf[n++] = rnd(2) ? ' ' : 'q';
@@ -688,32 +682,22 @@ static void test_prefilter_exact_hints(void **state)
 			buf[n++] = rnd(12) ? (char)('0' + rnd(10))
 					   : brk[rnd(sizeof brk - 1)];
 		buf[n] = '\0';
-		na = lt_match_cell(filt, buf, n, NULL, a, 32);
-		nb = lt_match_cell(all, buf, n, NULL, b, 32);
-		hits_agree("hints cell", c, a, na, b, nb);
-		{   /* with a lead: the anchored attempts of the others */
-			int lead = (int)rnd((unsigned)lt_packset_count(ps));
-
-			na = lt_match_cell_lead(filt, buf, n, NULL, lead, a, 32);
-			nb = lt_match_cell_lead(all, buf, n, NULL, lead, b, 32);
-			hits_agree("hints cell with a lead", c, a, na, b, nb);
-		}
+		found += agree(filt, all, buf, n, -1, "hints cell", c);
+		/* with a lead: the anchored attempts of the others */
+		agree(filt, all, buf, n, (int)rnd((unsigned)lt_packset_count(ps)),
+		      "hints cell with a lead", c);
 		compared++;
-		found += na;
 	}
 	/* every cell of up to 4 bytes over digits, letters and blanks */
 	for (size_t c = 0; c < 5 * 5 * 5 * 5 + 5 * 5 * 5 + 5 * 5 + 5; c++) {
-		size_t n = c < 5 ? 1 : c < 30 ? 2 : c < 155 ? 3 : 4, na, nb;
+		size_t n = c < 5 ? 1 : c < 30 ? 2 : c < 155 ? 3 : 4;
 		size_t x = c - (n == 1 ? 0 : n == 2 ? 5 : n == 3 ? 30 : 155);
 
 		for (size_t i = 0; i < n; i++, x /= 5)
 			buf[i] = "1x 9Q"[x % 5];
 		buf[n] = '\0';
-		na = lt_match_cell(filt, buf, n, NULL, a, 32);
-		nb = lt_match_cell(all, buf, n, NULL, b, 32);
-		hits_agree("short cell", c, a, na, b, nb);
+		found += agree(filt, all, buf, n, -1, "short cell", c);
 		compared++;
-		found += na;
 	}
 	assert_int_equal(compared, 20000 + 780);
 	assert_true(found > 10000);   /* the detectors do match */
