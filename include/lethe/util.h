@@ -106,6 +106,11 @@ unsigned lt_online_cpus(void);
 int lt_utf8_seq(const void *p, size_t avail);
 /* The value of a hexadecimal digit, or -1. */
 int lt_hexval(int c);
+/* Replaces every occurrence of secret in the string s by "***" in place
+ * (s never grows).  Secrets shorter than 3 bytes are left: they would mangle
+ * every message and are not recognisable in one anyway.  The one password
+ * scrubber of the project. */
+void lt_scrub(char *s, const char *secret);
 
 /* Escapes a byte string for reports: valid UTF-8 kept, other bytes and '%'
  * as %XX.  Returns a new string. */

@@ -858,20 +858,6 @@ struct pgctx {
 	bool in_wrap;            /* lethe opened the transaction */
 };
 
-static void scrub(char *s, const char *secret)
-{
-	char *p;
-	size_t n;
-
-	if (!secret || !*secret)
-		return;
-	n = strlen(secret);
-	while ((p = strstr(s, secret)) != NULL) {
-		memset(p, '*', 3);
-		memmove(p + 3, p + n, strlen(p + n) + 1);
-	}
-}
-
 static void on_notice(void *arg, const PGresult *res)
 {
 	struct pgctx *c = arg;
@@ -890,7 +876,7 @@ static void on_notice(void *arg, const PGresult *res)
 	n = &c->r->notices[c->r->n_notices++];
 	n->severity = lt_xstrdup(sev ? sev : "NOTICE");
 	n->msg = lt_xstrdup(msg);
-	scrub(n->msg, c->secret);
+	lt_scrub(n->msg, c->secret);
 }
 
 static char *conn_password(const char *uri)
@@ -1121,7 +1107,7 @@ static int db_fail(struct conn *k, const char *m, struct lt_err *err)
 
 	snprintf(msg, sizeof msg, "%s", m ? m : PQerrorMessage(k->c));
 	msg[strcspn(msg, "\n")] = '\0';
-	scrub(msg, k->pw);
+	lt_scrub(msg, k->pw);
 	lt_err_set(err, LT_E_DB, k->uri, 0, "%s", msg);
 	if (PQtransactionStatus(k->c) != PQTRANS_IDLE)
 		PQclear(PQexec(k->c, "ROLLBACK"));
@@ -1425,7 +1411,7 @@ static int do_pg(const struct lt_apply_opts *o, struct lt_apply_result *r,
 
 				snprintf(msg, sizeof msg, "%s", PQerrorMessage(k->c));
 				msg[strcspn(msg, "\n")] = '\0';
-				scrub(msg, k->pw);
+				lt_scrub(msg, k->pw);
 				lt_err_set(err, LT_E_DB, k->uri, 0,
 					   "cannot connect: %s", msg);
 				rc = LT_EXIT_SOURCE;

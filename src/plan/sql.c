@@ -228,22 +228,16 @@ static void scrub(char *msg, const char *conninfo)
 	PQconninfoOption *o = PQconninfoParse(conninfo, NULL), *x;
 	const char *env = getenv("PGPASSWORD");
 	const char *pw[3] = { NULL, NULL, env };
-	char *hit, *nl;
-	size_t i, len;
+	char *nl;
+	size_t i;
 
 	for (x = o; x && x->keyword; x++)
 		if (x->val && !strcmp(x->keyword, "password"))
 			pw[0] = x->val;
 		else if (x->val && !strcmp(x->keyword, "sslpassword"))
 			pw[1] = x->val;
-	for (i = 0; i < 3; i++) {
-		if (!pw[i] || (len = strlen(pw[i])) < 3)
-			continue;
-		while ((hit = strstr(msg, pw[i])) != NULL) {
-			memcpy(hit, "***", 3);
-			memmove(hit + 3, hit + len, strlen(hit + len) + 1);
-		}
-	}
+	for (i = 0; i < 3; i++)
+		lt_scrub(msg, pw[i]);
 	PQconninfoFree(o);
 	nl = strchr(msg, '\n');
 	if (nl)

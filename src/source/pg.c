@@ -96,19 +96,14 @@ static void secrets_release(struct secrets *sc)
 static void clean_msg(char *out, size_t cap, const char *msg,
 		      const struct secrets *sc)
 {
-	char *m, *hit, *nl;
+	char *m, *nl;
 	size_t i, len;
 
 	if (cap == 0)
 		return;
 	m = lt_xstrdup(msg ? msg : "");
-	for (i = 0; sc && i < sc->n; i++) {
-		len = strlen(sc->v[i]);
-		while ((hit = strstr(m, sc->v[i])) != NULL) {
-			memcpy(hit, "***", 3);
-			memmove(hit + 3, hit + len, strlen(hit + len) + 1);
-		}
-	}
+	for (i = 0; sc && i < sc->n; i++)
+		lt_scrub(m, sc->v[i]);
 	nl = strchr(m, '\n');
 	if (nl)
 		*nl = '\0';

@@ -129,6 +129,22 @@ void lt_pad(FILE *fp, const char *s, size_t width)
 		fputc(' ', fp);
 }
 
+void lt_scrub(char *s, const char *secret)
+{
+	size_t n = secret ? strlen(secret) : 0;
+	char *p = s;
+
+	if (n < 3)
+		return;
+	/* the search goes on after each "***": a secret made of stars
+	 * would otherwise be found in its own replacement for ever */
+	while ((p = strstr(p, secret)) != NULL) {
+		memcpy(p, "***", 3);
+		memmove(p + 3, p + n, strlen(p + n) + 1);
+		p += 3;
+	}
+}
+
 int lt_hexval(int c)
 {
 	if (c >= '0' && c <= '9')

@@ -248,6 +248,29 @@ static void test_pool_runs_each_job_once(void **state)
 	lt_pool_run(3, 0, pool_fn, NULL);  /* no jobs: returns */
 }
 
+/* lt_scrub: every occurrence masked, the string never grows, a secret of
+ * stars (found in its own mask) ends, short secrets are left. */
+static void test_scrub(void **state)
+{
+	char a[] = "password=hunter2 again hunter2hunter2.";
+	char b[] = "pw *** and ****";
+	char c[] = "ab ab";
+	char d[] = "no secret here";
+	(void)state;
+
+	lt_scrub(a, "hunter2");
+	assert_string_equal(a, "password=*** again ******.");
+	lt_scrub(b, "***");
+	assert_string_equal(b, "pw *** and ****");
+	lt_scrub(b, "****");
+	assert_string_equal(b, "pw *** and ***");
+	lt_scrub(c, "ab");
+	assert_string_equal(c, "ab ab");
+	lt_scrub(d, NULL);
+	lt_scrub(d, "");
+	assert_string_equal(d, "no secret here");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_display_width),
 		cmocka_unit_test(test_afile_commit_and_abort),
 		cmocka_unit_test(test_pool_runs_each_job_once),
+		cmocka_unit_test(test_scrub),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
