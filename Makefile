@@ -98,11 +98,13 @@ bench: deps
 
 # The lethe of an older commit against this tree's, timed alternately on
 # the same export: make bench-compare REV=COMMIT.
-bench-compare: deps lethe
+bench-compare: deps
+	@$(MAKE) --no-print-directory lethe
 	@sh bench/compare.sh "$(REV)"
 
 # Where a scan's time goes, column by column (bench/columns.sh).
-bench-columns: deps lethe
+bench-columns: deps
+	@$(MAKE) --no-print-directory lethe
 	@sh bench/columns.sh
 
 # Column-level precision and recall on a generated, labelled corpus of

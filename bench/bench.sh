@@ -13,16 +13,18 @@ CPUS=$(nproc)
 # email, SG phone, card; ASCII word boundaries.
 RG_ARGS="--count-matches -e '(?-u:\\b)[STFGM][0-9]{7}[A-Z](?-u:\\b)' -e '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\\.[A-Za-z]{2,}' -e '(?-u:\\b)(?:\\+65[ -]?)?[3689][0-9]{3}[ -]?[0-9]{4}(?-u:\\b)' -e '(?-u:\\b)[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{1,7}(?-u:\\b)'"
 
-best=""
 # run LABEL CMD...: best wall time of RUNS runs; sets SECS and RSS_KB
 run() {
 	label=$1; shift
 	SECS=""; RSS_KB=0
 	i=0
 	while [ $i -lt "$RUNS" ]; do
-		/usr/bin/time -f "%e %M" -o "$DIR/.time" sh -c "$*" > /dev/null 2> "$DIR/.err" || {
-			echo "bench: '$label' failed:" >&2; tail -3 "$DIR/.err" >&2; }
-		read -r s k < "$DIR/.time" || true
+		if ! /usr/bin/time -f "%e %M" -o "$DIR/.time" sh -c "$*" > /dev/null 2> "$DIR/.err"; then
+			echo "bench: '$label' failed:" >&2
+			tail -3 "$DIR/.err" >&2
+			exit 1
+		fi
+		read -r s k < "$DIR/.time"
 		if [ -z "$SECS" ] || awk "BEGIN{exit !($s < $SECS)}"; then SECS=$s; fi
 		[ "$k" -gt "$RSS_KB" ] && RSS_KB=$k
 		i=$((i + 1))
@@ -70,11 +72,13 @@ fi
 echo
 FULL_BYTES=$BYTES
 BYTES=$(stat -c %s "$WIDE")
-echo "shapes: a $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB export of 2,000 columns x 4,000 rows; 256 files of 1 MiB cut from the export"
+echo "shapes: a $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB export of 2,000 columns x 4,000 rows; up to 256 files of 1 MiB cut from the export"
 run "lethe scan -j1 (2,000 columns)" "./lethe scan -q -f json -j1 '$WIDE'"; W1=$RSS_KB
 run "lethe scan -j$CPUS (2,000 columns)" "./lethe scan -q -f json -j$CPUS '$WIDE'"; WN=$RSS_KB
 BYTES=$(cat "$SMALL"/*.csv | wc -c)
-run "lethe scan -j$CPUS (256 small files)" "./lethe scan -q -f json -j$CPUS '$SMALL'"
+NSMALL=$(ls "$SMALL" | wc -l)
+echo "($NSMALL small files, $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB in all)"
+run "lethe scan -j$CPUS ($NSMALL small files)" "./lethe scan -q -f json -j$CPUS '$SMALL'"
 run "  the same, LETHE_PARSER=libcsv" "LETHE_PARSER=libcsv ./lethe scan -q -f json -j$CPUS '$SMALL'"
 BYTES=$FULL_BYTES
 echo "peak RSS, 2,000 columns: -j1 $((W1 / 1024)) MB, -j$CPUS $((WN / 1024)) MB"

@@ -41,7 +41,10 @@ for f in "$W"/*.csv; do
 	best=""
 	i=0
 	while [ $i -lt "$RUNS" ]; do
-		/usr/bin/time -f "%e" -o "$W/.t" ./lethe scan --full -q -j1 -f json "$f" > /dev/null
+		if ! /usr/bin/time -f "%e" -o "$W/.t" ./lethe scan --full -q -j1 -f json "$f" > /dev/null; then
+			echo "bench-columns: the scan of $(basename "$f") failed" >&2
+			exit 1
+		fi
 		s=$(cat "$W/.t")
 		if [ -z "$best" ] || awk "BEGIN{exit !($s < $best)}"; then best=$s; fi
 		i=$((i + 1))
@@ -49,4 +52,5 @@ for f in "$W"/*.csv; do
 	name=$(basename "$f" .csv)
 	awk -v n="${name#??_}" -v s="$best" -v c="$cells" \
 		'BEGIN{ printf "%-20s %7.2f s %8.0f ns/cell\n", n, s, c ? s * 1e9 / c : 0 }'
-done | sort -k2 -rn
+done > "$W/times"   # not in a pipeline: a failure above ends the script
+sort -k2 -rn "$W/times"

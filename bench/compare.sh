@@ -45,7 +45,12 @@ for cfg in "-j1 plain" "-j$CPUS plain" "-j1 gzip" "-j$CPUS gzip"; do
 	f=$CSV; [ "$2" = gzip ] && f=$GZ
 	bo=""; bn=""; i=0
 	while [ $i -lt "$RUNS" ]; do
-		o=$(secs "$OLD" "$1" "$f"); n=$(secs "$NEW" "$1" "$f")
+		# alternately first, so neither always runs on a cold start
+		if [ $((i % 2)) = 0 ]; then
+			o=$(secs "$OLD" "$1" "$f"); n=$(secs "$NEW" "$1" "$f")
+		else
+			n=$(secs "$NEW" "$1" "$f"); o=$(secs "$OLD" "$1" "$f")
+		fi
 		if [ -z "$bo" ] || awk "BEGIN{exit !($o < $bo)}"; then bo=$o; fi
 		if [ -z "$bn" ] || awk "BEGIN{exit !($n < $bn)}"; then bn=$n; fi
 		i=$((i + 1))
@@ -61,7 +66,7 @@ if command -v valgrind > /dev/null; then
 	CSV20=$(BENCH_MB=20 BENCH_DIR="$DIR" sh -c '. bench/data.sh; echo "$CSV"')
 	ir() {
 		if ! valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null \
-			--log-file="$DIR/.vg" "$1" scan -q -f json -j1 -o /dev/null "$CSV20"; then
+			--log-file="$DIR/.vg" "$1" scan -q -f json -j1 "$CSV20" > /dev/null; then
 			echo "bench-compare: $1 failed under valgrind" >&2
 			exit 1
 		fi

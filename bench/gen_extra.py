@@ -6,8 +6,9 @@
       amounts and short repeated notes (memory grows with columns, never
       with rows)
   gen_extra.py split CSV DIR COUNT SIZE_KB
-      COUNT files of about SIZE_KB each under DIR, cut from CSV at line
-      ends, each starting with CSV's header: many small exports
+      up to COUNT files of about SIZE_KB each under DIR (fewer when CSV
+      is used up), cut from CSV at line ends, each starting with CSV's
+      header: many small exports
 """
 import os
 import random
@@ -43,6 +44,8 @@ def split(csv, outdir, count, size_kb):
         header = f.readline()
         for i in range(count):
             body = f.read(size_kb * 1024)
+            if not body:
+                break   # CSV is used up: fewer files
             body += f.readline()   # to the end of the line
             with open(os.path.join(outdir, "part-%04d.csv" % i), "wb") as o:
                 o.write(header + body)
