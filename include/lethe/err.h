@@ -54,6 +54,10 @@ int lt_err_set(struct lt_err *e, int code, const char *path, uint64_t line,
 
 /* Adds a byte offset to an error already set. */
 void lt_err_at_byte(struct lt_err *e, uint64_t byte);
+/* Places an error found in a part of a text that starts at line line0 and
+ * byte byte0 of the whole (its line and byte, where known, counted from 1
+ * and 0 in the part) in the whole text. */
+void lt_err_shift(struct lt_err *e, uint64_t line0, uint64_t byte0);
 
 /* Formats "PATH:LINE: msg (byte N)" (parts omitted when unknown) into buf.
  * Returns buf. */

@@ -161,6 +161,7 @@ struct pipe {
 	size_t err_seq;
 	struct lt_err err;
 	const struct lt_csv_opts *co;
+	bool split;                  /* parse_block's */
 };
 
 struct worker {
@@ -240,17 +241,16 @@ static bool libcsv_only(void)
 }
 
 /* Parses one block (whole records) into the sink; errors are placed at
- * their line and byte in the whole text.  A pool block (cap > 0) is ours to
- * rewrite: the splitter takes the records it is certain of, in place, and
- * lt_csv the rest (lt_split_parse: same records, same errors as lt_csv
- * alone).  A view of the reader's buffer (the header block, cap 0) is read
- * again after the parse, so it goes to lt_csv untouched. */
+ * their line and byte in the whole text.  split: the splitter takes the
+ * records it is certain of, rewriting them in place, and lt_csv the rest
+ * (lt_split_parse: same records, same errors as lt_csv alone); otherwise
+ * (LETHE_PARSER=libcsv) lt_csv takes them all. */
 static int parse_block(struct sink *s, const struct lt_csv_opts *co,
-		       const struct block *b, struct lt_err *err)
+		       const struct block *b, bool split, struct lt_err *err)
 {
 	int rc;
 
-	if (b->cap > 0 && !libcsv_only()) {
+	if (split) {
 		rc = lt_split_parse(b->data, b->len, co, on_record, s, err);
 	} else {
 		struct lt_csv *csv = lt_csv_new(co, on_record, s);
@@ -260,13 +260,22 @@ static int parse_block(struct sink *s, const struct lt_csv_opts *co,
 			rc = lt_csv_finish(csv, err);
 		lt_csv_free(csv);
 	}
-	if (rc < 0) {
-		if (err->line)
-			err->line += b->line0 - 1;
-		if (err->has_byte)
-			err->byte += b->byte0;
-	}
+	if (rc < 0)
+		lt_err_shift(err, b->line0, b->byte0);
 	return rc < 0 ? -1 : 0;
+}
+
+/* Whether a worker may skip block seq: an earlier block failed (a later
+ * failure must not stop the parse of an earlier block, whose error
+ * wins). */
+static bool pipe_skip(struct pipe *p, size_t seq)
+{
+	bool skip;
+
+	pthread_mutex_lock(&p->mu);
+	skip = p->failed && seq > p->err_seq;
+	pthread_mutex_unlock(&p->mu);
+	return skip;
 }
 
 static void *work(void *arg)
@@ -278,7 +287,8 @@ static void *work(void *arg)
 
 	while ((b = pipe_get(p)) != NULL) {
 		lt_err_clear(&err);
-		if (!pipe_failed(p) && parse_block(&w->s, p->co, b, &err) < 0) {
+		if (!pipe_skip(p, b->seq) &&
+		    parse_block(&w->s, p->co, b, p->split, &err) < 0) {
 			pthread_mutex_lock(&p->mu);
 			if (!p->failed || b->seq < p->err_seq) {
 				p->failed = true;
@@ -293,11 +303,13 @@ static void *work(void *arg)
 }
 
 /* Quote-aware cut: the end of the last complete record in data[0..len),
- * scanning from *pos with quote state *inq; 0 when there is none. */
-static size_t find_cut(const char *data, size_t len, size_t *pos, bool *inq,
-		       size_t cut)
+ * scanning from *pos with quote state *inq; 0 when there is none.  After
+ * it, *pos is len and *inq the state there: text after the cut, moved to
+ * the front, resumes at *pos - cut with the same *inq (the cut itself is
+ * outside quotes). */
+static size_t find_cut(const char *data, size_t len, size_t *pos, bool *inq)
 {
-	size_t i = *pos;
+	size_t i = *pos, cut = 0;
 
 	while (i < len) {
 		const char *q = memchr(data + i, '"', len - i);
@@ -333,6 +345,16 @@ static uint64_t count_lines(const char *p, size_t n)
 	return k;
 }
 
+/* Drops the first cut bytes of t (parsed, or handed out as a block),
+ * keeping its NUL; a cut scan resumes where it stopped (see find_cut). */
+static void consume(struct lt_buf *t, size_t cut, size_t *scan_pos)
+{
+	memmove(t->data, t->data + cut, t->len - cut);
+	t->len -= cut;
+	t->data[t->len] = '\0';
+	*scan_pos = *scan_pos > cut ? *scan_pos - cut : 0;
+}
+
 /* ---- the scan ---------------------------------------------------------------- */
 
 struct reader {
@@ -359,10 +381,10 @@ static int read_more(struct reader *r, const struct lt_source *src,
 	return lt_decoder_feed(r->dec, r->raw, n, r->eof, text, err);
 }
 
-/* The sequential path met a record larger than it holds at once: text
- * (starting at that record, line line0, text byte byte0) and the rest of
- * the source go through lt_csv, whose errors are placed in the whole
- * text. */
+/* Streams text (starting at a record, line line0, text byte byte0) and
+ * the rest of the source through lt_csv, whose errors are placed in the
+ * whole text: the whole source when it is read with lt_csv alone, or the
+ * rest from a record larger than either path holds at once. */
 static int stream_rest(struct sink *s, const struct lt_csv_opts *co,
 		       struct reader *rd, const struct lt_source *src,
 		       struct lt_buf *text, uint64_t line0, uint64_t byte0,
@@ -372,7 +394,7 @@ static int stream_rest(struct sink *s, const struct lt_csv_opts *co,
 	int rc;
 
 	for (;;) {
-		rc = lt_csv_feed(csv, text->data, text->len, err);
+		rc = lt_csv_feed(csv, text->data ? text->data : "", text->len, err);
 		lt_buf_reset(text);
 		if (rc != 0 || rd->eof)
 			break;
@@ -382,12 +404,8 @@ static int stream_rest(struct sink *s, const struct lt_csv_opts *co,
 	if (rc == 0)
 		rc = lt_csv_finish(csv, err);
 	lt_csv_free(csv);
-	if (rc < 0) {
-		if (err->line)
-			err->line += line0 - 1;
-		if (err->has_byte)
-			err->byte += byte0;
-	}
+	if (rc < 0)
+		lt_err_shift(err, line0, byte0);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -408,8 +426,9 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 	struct sink main_sink = { .ps = ps, .m = m[0], .o = o, .want_header = true };
 	struct worker *ws = NULL;
 	unsigned nw = 0;
-	bool parallel = nm > 0 && !o->sample_rows && o->parallel, lone_cr;
+	bool parallel = !o->sample_rows && o->parallel, lone_cr;
 	bool stream_csv;
+	size_t limit;
 
 	assert(nm >= 1);
 	int rc = 0;
@@ -444,6 +463,9 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 	co.max_field = o->max_field ? o->max_field : DEFAULT_MAX_FIELD;
 	co.name = src->name;
 	out->delimiter = co.delim;
+	/* text held without a record end beyond this: one record this
+	 * large goes to lt_csv with the rest of the source (stream_rest) */
+	limit = co.max_field + BLOCK_BYTES;
 
 	/* Lines ended by a lone CR (old Mac exports): the record cutter looks
 	 * for LF, so such a source is streamed through lt_csv. */
@@ -455,27 +477,15 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 	if (rc == 0 && !parallel && stream_csv) {
 		/* ---- sequential, lt_csv streaming (lines ended by CR alone,
 		 * or LETHE_PARSER=libcsv) ---- */
-		struct lt_csv *csv = lt_csv_new(&co, on_record, &main_sink);
-
-		for (;;) {
-			rc = lt_csv_feed(csv, text.data ? text.data : "", text.len, &err);
-			lt_buf_reset(&text);
-			if (rc != 0 || rd.eof)
-				break;
-			if ((rc = read_more(&rd, src, &text, &err)) < 0)
-				break;
-		}
-		if (rc == 0)
-			rc = lt_csv_finish(csv, &err);
-		lt_csv_free(csv);
+		rc = stream_rest(&main_sink, &co, &rd, src, &text, 1, 0, &err);
 	} else if (rc == 0 && !parallel) {
 		/* ---- sequential: whole records, parsed in place ---- */
-		size_t scan_pos = 0, limit = co.max_field + BLOCK_BYTES;
+		size_t scan_pos = 0;
 		bool inq = false;
 		uint64_t line0 = 1, byte0 = 0;
 
 		while (rc == 0 && !main_sink.stopped) {
-			struct block b = { .data = text.data, .cap = text.cap };
+			struct block b;
 			size_t cut;
 
 			if (rd.eof && text.len == 0)
@@ -487,7 +497,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			/* the whole records read so far (a chunk at a time, so
 			 * --sample reads no further than lt_csv alone did) */
 			cut = rd.eof ? text.len
-				     : find_cut(text.data, text.len, &scan_pos, &inq, 0);
+				     : find_cut(text.data, text.len, &scan_pos, &inq);
 			if (cut == 0 && text.len > limit) {
 				/* one record this large: lt_csv decides what it
 				 * is, from here to the end */
@@ -499,30 +509,24 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 				rc = read_more(&rd, src, &text, &err);
 				continue;
 			}
-			b.len = cut;
-			b.line0 = line0;
-			b.byte0 = byte0;
+			b = (struct block){ .data = text.data, .len = cut,
+					    .line0 = line0, .byte0 = byte0 };
 			/* counted before the parse rewrites the records */
 			line0 += count_lines(text.data, cut);
 			byte0 += cut;
-			rc = parse_block(&main_sink, &co, &b, &err);
-			memmove(text.data, text.data + cut, text.len - cut);
-			text.len -= cut;
-			text.data[text.len] = '\0';
-			scan_pos = 0;
-			inq = false;
+			rc = parse_block(&main_sink, &co, &b, true, &err);
+			consume(&text, cut, &scan_pos);
 		}
 	} else if (rc == 0) {
 		/* ---- block pipeline ---- */
-		struct pipe p = { .co = &co };
-		size_t scan_pos = 0, nbufs, seq = 0, limit;
+		struct pipe p = { .co = &co, .split = !libcsv_only() };
+		size_t scan_pos = 0, nbufs, seq = 0;
 		bool inq = false, oversize = false;
 		uint64_t line0 = 1, byte0 = 0;
 		struct lt_buf *pend = &text;   /* text not yet handed out */
 
 		nw = nm;
 		nbufs = 2 * (size_t)nw + 2;
-		limit = co.max_field + BLOCK_BYTES;
 		pthread_mutex_init(&p.mu, NULL);
 		pthread_cond_init(&p.cv_full, NULL);
 		pthread_cond_init(&p.cv_empty, NULL);
@@ -553,16 +557,22 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			}
 			if (rc < 0)
 				break;
+			if (first == 0 && !rd.eof) {
+				oversize = true;   /* the first record too */
+				break;
+			}
 			if (first == 0)
 				first = pend->len;
 			if (first > 0) {
 				struct block hb = { .data = pend->data, .len = first,
 						    .line0 = line0, .byte0 = byte0 };
-				rc = parse_block(&main_sink, &co, &hb, &err);
+				size_t none = 0;
+
+				/* counted before the parse rewrites it */
 				line0 += count_lines(pend->data, first);
 				byte0 += first;
-				memmove(pend->data, pend->data + first, pend->len - first);
-				pend->len -= first;
+				rc = parse_block(&main_sink, &co, &hb, p.split, &err);
+				consume(pend, first, &none);
 			}
 			/* blank lines before the header give no record */
 			if (rc == 0 && main_sink.want_header &&
@@ -570,12 +580,14 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 				continue;
 			break;
 		}
-		if (!main_sink.prof)
-			main_sink.prof = sink_profile(&main_sink, NULL, 0);
-		main_sink.want_header = false;
+		if (!oversize) {
+			if (!main_sink.prof)
+				main_sink.prof = sink_profile(&main_sink, NULL, 0);
+			main_sink.want_header = false;
+		}
 
 		ws = lt_xcalloc(nw, sizeof *ws);
-		for (unsigned i = 0; rc == 0 && i < nw; i++) {
+		for (unsigned i = 0; rc == 0 && !oversize && i < nw; i++) {
 			ws[i].p = &p;
 			ws[i].s = main_sink;
 			ws[i].s.m = m[i];
@@ -587,7 +599,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			if (pthread_create(&ws[i].tid, NULL, work, &ws[i]) == 0)
 				ws[i].started = true;
 		}
-		while (rc == 0 && !pipe_failed(&p)) {
+		while (rc == 0 && !oversize && !pipe_failed(&p)) {
 			size_t cut;
 			struct block *b;
 
@@ -598,7 +610,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 				continue;
 			}
 			cut = rd.eof ? pend->len
-				     : find_cut(pend->data, pend->len, &scan_pos, &inq, 0);
+				     : find_cut(pend->data, pend->len, &scan_pos, &inq);
 			if (cut == 0) {
 				/* no record boundary yet: one record is this
 				 * large; past the limit, the rest of the source
@@ -623,10 +635,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			b->seq = seq++;
 			line0 += count_lines(b->data, cut);
 			byte0 += cut;
-			memmove(pend->data, pend->data + cut, pend->len - cut);
-			pend->len -= cut;
-			scan_pos = 0;      /* the rest starts at a record boundary */
-			inq = false;
+			consume(pend, cut, &scan_pos);
 			pipe_put(&p, b);
 		}
 		pthread_mutex_lock(&p.mu);

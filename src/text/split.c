@@ -381,11 +381,7 @@ int lt_split_parse(char *p, size_t n, const struct lt_csv_opts *o,
 	if (rc == 0)
 		rc = lt_csv_finish(c, err);
 	lt_csv_free(c);
-	if (rc < 0) {
-		if (err->line)
-			err->line += sh.dline;
-		if (err->has_byte)
-			err->byte += sh.dbyte;
-	}
+	if (rc < 0)
+		lt_err_shift(err, sh.dline + 1, sh.dbyte);
 	return rc;
 }

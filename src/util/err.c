@@ -46,6 +46,14 @@ void lt_err_at_byte(struct lt_err *e, uint64_t byte)
 	e->has_byte = 1;
 }
 
+void lt_err_shift(struct lt_err *e, uint64_t line0, uint64_t byte0)
+{
+	if (e->line)
+		e->line += line0 - 1;
+	if (e->has_byte)
+		e->byte += byte0;
+}
+
 char *lt_err_format(const struct lt_err *e, char *buf, size_t cap)
 {
 	size_t k = 0;

@@ -47,11 +47,13 @@ compare3() { # NAME FILE SRC [extra run options...]
 		else
 			run j$k "${in[@]}" "$@" -- scan -f json -j$k "${opts[@]}" "$src"
 		fi
-		[ "$(rc)" = "$rc0" ] || fail "-j$k exit $(rc), sequential $rc0"
+		local what="-j$k"
+		[ $k = s ] && what="the sequential splitter"
+		[ "$(rc)" = "$rc0" ] || fail "$what: exit $(rc), lt_csv alone $rc0"
 		strip_generated_at "$(capture_of j$k)" "$T/j$k.json"
 		[ -n "$failed" ] && sed -i -E 's/"bytes": *[0-9]+/"bytes": -/' "$T/j$k.json"
 		cmp -s "$T/seq.json" "$T/j$k.json" ||
-			fail "-j$k report differs from the sequential one: $(cmp "$T/seq.json" "$T/j$k.json" 2>&1 | head -n 1)"
+			fail "$what: report differs from lt_csv alone's: $(cmp "$T/seq.json" "$T/j$k.json" 2>&1 | head -n 1)"
 	done
 	[ -s "$T/seq.json" ] || fail "empty report"
 	case_done "$name: sequential (libcsv and splitter), -j1 and -j2 reports identical"
@@ -124,6 +126,29 @@ case_done "a 5 MB record, sequential: the same error as lt_csv alone"
 # *wide.csv --max-field-size 2000)
 cp "$T/longrec.csv" "$T/longrec-wide.csv"
 compare3 "a 5 MB record (stdin)" "$T/longrec-wide.csv" -
+# the same as the first record: the pipeline cuts no header out of it
+python3 - "$T" <<'PY'
+import sys
+t = sys.argv[1]
+open(t + "/longhead-wide.csv", "wb").write(b"h," * (5 << 19) + b"z\n1,2\n")
+PY
+compare3 "a 5 MB header (stdin)" "$T/longhead-wide.csv" -
+# a 9.5 MB header of two fields, under lt_csv's record cap (2 x 5 MiB)
+# but over what the reader holds (5 MiB + a block): read whole, not cut
+python3 - "$T" <<'PY'
+import sys
+t = sys.argv[1]
+open(t + "/bighead.csv", "wb").write(b"a" * 4980000 + b"," + b"b" * 4980000 + b"\n1,2\n3,4\n")
+PY
+run bhl --env LETHE_PARSER=libcsv -- scan -f json "${SEQ[@]}" --max-field-size 5242880 "$T/bighead.csv"
+strip_generated_at "$(capture_of bhl)" "$T/h1.json"
+run bhp --stdin "$T/bighead.csv" -- scan -f json -j2 --max-field-size 5242880 -
+strip_generated_at "$(capture_of bhp)" "$T/h2.json"
+sed -i -E 's/"(source|kind|bytes)": *("[^"]*"|[0-9]+)/"\1": -/g' "$T/h1.json" "$T/h2.json"
+cmp -s "$T/h1.json" "$T/h2.json" ||
+	fail "a 9.5 MB header: the pipeline's report differs from lt_csv's: $(cmp "$T/h1.json" "$T/h2.json" 2>&1 | head -n 1)"
+grep -q '"rows_scanned": *2' "$T/h2.json" || fail "a 9.5 MB header: not 2 rows"
+case_done "a 9.5 MB header through the pipeline: read whole, as lt_csv reads it"
 
 # --sample on sources over a read chunk, UTF-8 with a BOM and UTF-16LE:
 # the splitter reads exactly as far as lt_csv alone ("bytes" and all)
