@@ -140,11 +140,27 @@ uint64_t lt_matcher_shape_hits(const struct lt_matcher *m);
  * cell meets runs its pattern: the reference the tests hold the
  * prefilter to.  Results are the same either way. */
 void lt_matcher_prefilter(struct lt_matcher *m, bool on);
-/* Runs the detectors enabled[det] != 0 (all when enabled is NULL) over one
+/* A set of detectors: bit d % 64 of word d / 64 for detector d, in
+ * LT_DETSET_WORDS(ndet) words.  Built once per column, so the per-cell
+ * path reads a mask instead of a flag per detector. */
+#define LT_DETSET_WORDS(ndet) (((ndet) + 63) / 64 ? ((ndet) + 63) / 64 : 1)
+static inline bool lt_detset_has(const uint64_t *s, size_t d)
+{
+	return s[d / 64] >> (d % 64) & 1;
+}
+static inline void lt_detset_put(uint64_t *s, size_t d, bool on)
+{
+	if (on)
+		s[d / 64] |= (uint64_t)1 << (d % 64);
+	else
+		s[d / 64] &= ~((uint64_t)1 << (d % 64));
+}
+
+/* Runs the detectors in the set enabled (all when enabled is NULL) over one
  * UTF-8 cell; a cheap prefilter skips detectors that cannot apply.  Writes
  * at most one hit per detector into hits; returns how many. */
 size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
-		     const uint8_t *enabled, struct lt_hit *hits, size_t cap);
+		     const uint64_t *enabled, struct lt_hit *hits, size_t cap);
 /* The same, trying detector lead (< 0: none) first.  When the lead's
  * accepted value is the whole cell, hits of other detectors that lie
  * strictly inside it are left out: the column profile drops such nested
@@ -152,7 +168,7 @@ size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
  * The profile passes the detector that last matched a whole cell of the
  * column (a column of NRICs: the NRIC detector). */
 size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
-			  const uint8_t *enabled, int lead,
+			  const uint64_t *enabled, int lead,
 			  struct lt_hit *hits, size_t cap);
 
 /* ---- detect-internal: the compiled form of one detector -------------------

@@ -934,35 +934,6 @@ static bool digit_word_masks(const struct features *f)
 	return ((dm + good_start) & ~dm & (good_end << 1)) != 0;
 }
 
-/* Bit d set when enabled[d] != 0, for at most 64 detectors: 16 flags
- * per compare (the last 16 again, overlapping, for the rest). */
-static uint64_t enabled_mask(const uint8_t *en, size_t ndet)
-{
-	uint64_t mask = 0;
-#if defined(LT_SSE2)
-	if (ndet >= 16) {
-		const __m128i z = _mm_setzero_si128();
-		size_t i = 0;
-		unsigned b;
-
-		for (; i + 16 <= ndet; i += 16) {
-			b = (uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(
-				_mm_loadu_si128((const __m128i *)(en + i)), z));
-			mask |= (uint64_t)b << i;
-		}
-		if (i < ndet) {
-			b = (uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(
-				_mm_loadu_si128((const __m128i *)(en + ndet - 16)), z));
-			mask |= (uint64_t)(b >> (16 - (ndet - i))) << i;
-		}
-		return mask;
-	}
-#endif
-	for (size_t d = 0; d < ndet; d++)
-		mask |= (uint64_t)(en[d] != 0) << d;
-	return mask;
-}
-
 /* Takes the lowest set bit of *c: its index, or 64 when none is left. */
 static size_t next_bit(uint64_t *c)
 {
@@ -1033,7 +1004,7 @@ static bool run_at_start(struct lt_matcher *m, size_t d, size_t lead,
 }
 
 size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
-			  const uint8_t *enabled, int lead,
+			  const uint64_t *enabled, int lead,
 			  struct lt_hit *hits, size_t cap)
 {
 	size_t ndet = m->ndet, nh = 0;
@@ -1064,8 +1035,9 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 		tabled = false;
 	}
 	if (enabled && !m->wide)
-		cand &= enabled_mask(enabled, ndet);
-	if (lead >= 0 && (size_t)lead < ndet && (!enabled || enabled[lead]) &&
+		cand &= enabled[0];
+	if (lead >= 0 && (size_t)lead < ndet &&
+	    (!enabled || lt_detset_has(enabled, (size_t)lead)) &&
 	    f.t0 == 0 && f.t1 == n &&
 	    (m->wide || (cand >> lead & 1))) {
 		if (tabled || prefilter(m, (size_t)lead, &f, cell, n)) {
@@ -1092,7 +1064,8 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	     d = m->wide ? d + 1 : next_bit(&cand)) {
 		const struct lt_det_rt *rt;
 
-		if (m->wide && ((int)d == lead || (enabled && !enabled[d])))
+		if (m->wide && ((int)d == lead ||
+				(enabled && !lt_detset_has(enabled, d))))
 			continue;
 		if (!tabled && !prefilter(m, d, &f, cell, n))
 			continue;
@@ -1146,7 +1119,7 @@ void lt_matcher_prefilter(struct lt_matcher *m, bool on)
 }
 
 size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
-		     const uint8_t *enabled, struct lt_hit *hits, size_t cap)
+		     const uint64_t *enabled, struct lt_hit *hits, size_t cap)
 {
 	return lt_match_cell_lead(m, cell, n, enabled, -1, hits, cap);
 }

@@ -921,7 +921,7 @@ size_t lt_packset_selftest(const struct lt_packset *ps, lt_selftest_fn cb,
 			   void *ctx)
 {
 	struct lt_matcher *m;
-	uint8_t *enabled;
+	uint64_t *enabled;
 	size_t failures = 0;
 
 	if (!ps || ps->n == 0)
@@ -929,11 +929,11 @@ size_t lt_packset_selftest(const struct lt_packset *ps, lt_selftest_fn cb,
 	m = lt_matcher_new(ps);
 	if (!m)
 		return 1;
-	enabled = lt_xcalloc(ps->n, 1);
+	enabled = lt_xcalloc(LT_DETSET_WORDS(ps->n), sizeof *enabled);
 	for (size_t i = 0; i < ps->n; i++) {
 		const struct det *d = &ps->d[i];
 
-		enabled[i] = 1;
+		lt_detset_put(enabled, i, true);
 		for (int kind = 0; kind < 2; kind++) {
 			char **ex = kind == 0 ? d->match_ex : d->reject_ex;
 			size_t nex = kind == 0 ? d->info.n_match
@@ -957,7 +957,7 @@ size_t lt_packset_selftest(const struct lt_packset *ps, lt_selftest_fn cb,
 				}
 			}
 		}
-		enabled[i] = 0;
+		lt_detset_put(enabled, i, false);
 	}
 	free(enabled);
 	lt_matcher_free(m);

@@ -76,7 +76,7 @@ struct col {
 	                            * first, see lt_match_cell_lead */
 	uint64_t non_empty;
 	int8_t *hint;              /* per detector */
-	uint8_t *run;              /* per detector: run it on this column */
+	uint64_t *run;             /* the detectors run on this column */
 	bool none;                 /* no detector runs here (a timestamp or
 	                            * uuid column of a typed source) */
 	uint8_t *inert;            /* per detector: its values never hide
@@ -158,8 +158,8 @@ static void col_limit(const struct lt_profile *p, struct col *c, size_t i)
 	c->none = true;
 	for (size_t d = 0; d < p->ndet; d++) {
 		if (!kind_allows(kind, lt_packset_info(p->ps, d)->category))
-			c->run[d] = 0;
-		if (c->run[d])
+			lt_detset_put(c->run, d, false);
+		if (lt_detset_has(c->run, d))
 			c->none = false;
 	}
 }
@@ -173,7 +173,7 @@ static void col_init(struct lt_profile *p, struct col *c, const char *name)
 	c->memo_off = false;
 	c->lead = -1;
 	c->hint = lt_xcalloc(p->ndet, sizeof *c->hint);
-	c->run = lt_xcalloc(p->ndet, 1);
+	c->run = lt_xcalloc(LT_DETSET_WORDS(p->ndet), sizeof *c->run);
 	c->inert = lt_xcalloc(p->ndet, 1);
 	c->acc = lt_xcalloc(p->ndet, sizeof *c->acc);
 	for (size_t d = 0; d < p->ndet; d++) {
@@ -186,7 +186,7 @@ static void col_init(struct lt_profile *p, struct col *c, const char *name)
 		 * another type's values, so the medium and high findings are
 		 * the same with or without --all. */
 		c->inert[d] = led && c->hint[d] <= 0;
-		c->run[d] = !c->inert[d] || p->all;
+		lt_detset_put(c->run, d, !c->inert[d] || p->all);
 	}
 	col_limit(p, c, (size_t)(c - p->cols));
 }

@@ -1140,7 +1140,7 @@ static void test_match_cell(void **state)
 	struct lt_packset *ps = load_shipped();
 	struct lt_matcher *m = lt_matcher_new(ps);
 	size_t ndet = lt_packset_count(ps);
-	uint8_t *en = calloc(ndet, 1);
+	uint64_t *en = calloc(LT_DETSET_WORDS(ndet), sizeof *en);
 	size_t bad = 0;
 	(void)state;
 
@@ -1151,8 +1151,8 @@ static void test_match_cell(void **state)
 		size_t nh;
 
 		assert_true(d >= 0);
-		memset(en, 0, ndet);
-		en[d] = 1;
+		memset(en, 0, LT_DETSET_WORDS(ndet) * sizeof *en);
+		lt_detset_put(en, (size_t)d, true);
 		nh = lt_match_cell(m, t[i].cell, strlen(t[i].cell), en, hit, 4);
 		if (t[i].level == 0 ? nh != 0
 				    : (nh != 1 || hit[0].det != d ||
@@ -1308,7 +1308,7 @@ static void test_match_long_cell(void **state)
 	struct lt_packset *ps = load_shipped();
 	struct lt_matcher *m = lt_matcher_new(ps);
 	long d = lt_packset_find(ps, "email");
-	uint8_t *en = calloc(lt_packset_count(ps), 1);
+	uint64_t *en = calloc(LT_DETSET_WORDS(lt_packset_count(ps)), sizeof *en);
 	struct lt_hit hit;
 	(void)state;
 
@@ -1316,7 +1316,7 @@ static void test_match_long_cell(void **state)
 		cell[i] = "ab.c-@ 1"[i % 8];
 	memcpy(cell + n - 20, " bob@example.org    ", 20);
 	cell[n] = '\0';
-	en[d] = 1;
+	lt_detset_put(en, (size_t)d, true);
 	assert_int_equal(lt_match_cell(m, cell, n, en, &hit, 1), 1);
 	assert_int_equal(hit.level, LT_HIT_VALID);
 	assert_int_equal(hit.off, n - 19);
