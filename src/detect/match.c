@@ -69,12 +69,13 @@ _Static_assert(sizeof(struct shape_slot) == 64, "a slot is a cache line");
 
 struct shape_cache {
 	struct shape_slot *slot;   /* NULL until used, or when turned off */
-	uint32_t probes, found;
-	bool off;
+	uint32_t probes, found;    /* lookups and answers during the trial */
+	uint64_t hits;             /* answers in all (lt_matcher_shape_hits) */
+	bool off;                  /* turned off, or the pattern's classes
+	                            * unknown (!rt->shape_known) */
 };
 
 struct lt_matcher {
-	const struct lt_packset *ps;  /* borrowed; outlives the matcher */
 	pcre2_match_data *md;         /* ovector for one match at a time */
 	pcre2_match_context *mctx;    /* limits and the JIT stack */
 	pcre2_jit_stack *jit;         /* per thread, as PCRE2 requires */
@@ -222,14 +223,9 @@ struct features {
 	uint64_t have;        /* byte classes present */
 	uint64_t any;         /* detectors whose require_any a byte meets */
 	uint64_t first;       /* detectors a byte of the cell can start */
-	bool masks;           /* n < 64: the masks below are set (and
-	                       * digit_word_masks may use them; they are
-	                       * set at n == 64 too) */
-	uint64_t dmask;       /* bit i: byte i is an ASCII digit */
-	uint64_t letters;     /* bit i: byte i is an ASCII letter */
+	uint64_t dmask;       /* bit i: byte i is an ASCII digit (n <= 64) */
+	uint64_t letters;     /* bit i: byte i is an ASCII letter (n <= 64) */
 };
-
-static bool is_alnum(unsigned char c);
 
 static uint64_t classes_of(const uint8_t *set, int nbytes)
 {
@@ -254,7 +250,6 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 	const char *e;
 
 	pthread_once(&cls_once, cls_init);
-	m->ps = ps;
 	m->md = pcre2_match_data_create(16, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	m->jit = pcre2_jit_stack_create(JIT_STACK_MIN, JIT_STACK_MAX, NULL);
@@ -270,8 +265,6 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 	m->rt = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->rt);
 	m->pf = lt_xcalloc(m->ndet ? m->ndet : 1, sizeof *m->pf);
 	m->shapes = lt_xcalloc(m->ndet ? 2 * m->ndet : 1, sizeof *m->shapes);
-	e = getenv("LETHE_SHAPE_CACHE");
-	lt_matcher_shape_cache(m, !(e && strcmp(e, "off") == 0));
 	m->wide = m->ndet > 64;
 	for (size_t d = 0; d < m->ndet; d++) {
 		const struct lt_det_rt *rt = lt_packset_rt(ps, d);
@@ -354,13 +347,15 @@ struct lt_matcher *lt_matcher_new(const struct lt_packset *ps)
 				if (in_first(m->rt[d], (unsigned char)c))
 					m->first_by_byte[c] |= (uint64_t)1 << d;
 	for (int c = 0; c < 256; c++)
-		m->after_byte[c] = is_alnum((unsigned char)c) ? ~m->edge_dets
+		m->after_byte[c] = byte_cls[c] & CL_ALNUM_BITS ? ~m->edge_dets
 							       : ~(uint64_t)0;
 	for (size_t d = 0; d < m->ndet && d < 64; d++)
 		for (int c = 0; c < 256; c++)
 			if (!m->pf[d].cell_scope ||
 			    in_first(m->rt[d], (unsigned char)c))
 				m->cell_first[c] |= (uint64_t)1 << d;
+	e = getenv("LETHE_SHAPE_CACHE");
+	lt_matcher_shape_cache(m, !(e && strcmp(e, "off") == 0));
 	return m;
 }
 
@@ -536,7 +531,6 @@ static void features(const struct lt_matcher *m, const char *s, size_t n,
 		first |= m->first_by_byte[u[i]] & start;
 		start = m->after_byte[u[i]];
 	}
-	f->masks = n < 64;
 	if (n <= 64) {   /* digits from a bit mask */
 		uint64_t dm = digit_mask(u, n, &f->letters);
 
@@ -691,17 +685,21 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 	const unsigned char *u = (const unsigned char *)cell;
 	unsigned char pad[SHAPE_MAX];
 	struct shape_slot *slot;
+	bool trial;
 	uint64_t h = end;
 	size_t words;
 
 	*found = false;
-	if (sc->off || !rt->shape_known || end > SHAPE_MAX || end == 0)
+	if (sc->off || end > SHAPE_MAX || end == 0)
 		return NULL;
-	if (sc->probes == SHAPE_TRIAL && sc->found < SHAPE_TRIAL / 8) {
-		sc->off = true;   /* shapes rarely repeat for this pattern */
-		free(sc->slot);
-		sc->slot = NULL;
-		return NULL;
+	if (sc->probes == SHAPE_TRIAL) {   /* judged once, after the trial */
+		sc->probes++;
+		if (sc->found < SHAPE_TRIAL / 8) {
+			sc->off = true;   /* shapes rarely repeat here */
+			free(sc->slot);
+			sc->slot = NULL;
+			return NULL;
+		}
 	}
 	if (!sc->slot)
 		sc->slot = slots_new();
@@ -733,13 +731,15 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 	key->done = 0;
 	h = (h ^ start) * 0x94d049bb133111ebULL;
 	slot = &sc->slot[(h >> 40) & (SHAPE_SLOTS - 1)];
-	sc->probes += sc->probes < SHAPE_TRIAL;
+	trial = sc->probes < SHAPE_TRIAL;
+	sc->probes += trial;
 	if (slot->len != end || slot->start != start)
 		return slot;
 	for (size_t w = 0; w < words; w++)
 		if (slot->cls[w] != key->cls[w])
 			return slot;
-	sc->found++;
+	sc->found += trial;
+	sc->hits++;
 	*found = true;
 	return slot;
 }
@@ -1028,7 +1028,7 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	tabled = !m->wide && f.digits < TAB_DIG && f.run < TAB_DIG &&
 		 n < TAB_LEN;
 	if ((cand & m->word_dets) &&
-	    !(f.masks ? digit_word_masks(&f) : digit_word(cell, n)))
+	    !(n < 64 ? digit_word_masks(&f) : digit_word(cell, n)))
 		cand &= ~m->word_dets;
 	if (m->unfiltered) {
 		cand = ndet >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << ndet) - 1;
@@ -1100,7 +1100,7 @@ uint64_t lt_matcher_shape_hits(const struct lt_matcher *m)
 	uint64_t n = 0;
 
 	for (size_t i = 0; i < 2 * m->ndet; i++)
-		n += m->shapes[i].found;
+		n += m->shapes[i].hits;
 	return n;
 }
 
@@ -1109,7 +1109,7 @@ void lt_matcher_shape_cache(struct lt_matcher *m, bool on)
 	for (size_t i = 0; i < 2 * m->ndet; i++) {
 		free(m->shapes[i].slot);
 		memset(&m->shapes[i], 0, sizeof m->shapes[i]);
-		m->shapes[i].off = !on;
+		m->shapes[i].off = !on || !m->rt[i / 2]->shape_known;
 	}
 }
 

@@ -409,13 +409,15 @@ static size_t match_memo(struct lt_profile *p, struct col *c,
 		p->memos++;
 	}
 	if (c->memo && len <= MEMO_CELL) {
+		bool same;
+
 		slot = &c->memo[memo_hash(cell, len) & (MEMO_SLOTS - 1)];
+		same = slot->len == len && memcmp(slot->cell, cell, len) == 0;
 		if (c->memo_probes < MEMO_TRIAL) {
 			c->memo_probes++;
-			c->memo_found += slot->len == len &&
-					 memcmp(slot->cell, cell, len) == 0;
+			c->memo_found += same;
 		}
-		if (slot->len == len && memcmp(slot->cell, cell, len) == 0) {
+		if (same) {
 			memcpy(p->hits, slot->hits, slot->nh * sizeof *p->hits);
 			*seen = true;
 			return slot->nh;
