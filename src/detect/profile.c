@@ -641,11 +641,10 @@ void lt_profile_verdicts(const struct lt_profile *p, enum lt_confidence min_conf
 		 * by a more generic detector: drop it. */
 		for (size_t k = 0; k < nf; k++) {
 			const struct acc *ak = &c->acc[f[k].det];
-			const char *cat = lt_packset_info(p->ps, f[k].det)->category;
 			int drop = 0;
 
 			for (size_t j = 0; j < nf && !drop; j++) {
-				if (j == k || strcmp(lt_packset_info(p->ps, f[j].det)->category, cat))
+				if (j == k || p->cat[f[j].det] != p->cat[f[k].det])
 					continue;
 				if (finding_cmp(&f[j], &f[k]) < 0 &&
 				    ak->excl * 20 < ak->matched && ak->excl < 3)
