@@ -285,7 +285,7 @@ static enum esc take_escape(struct ana *a, bool in_class, unsigned *c,
 		while (a->i < a->n && a->p[a->i] >= '0' && a->p[a->i] <= '9')
 			if ((g = g * 10 + (a->p[a->i++] - '0')) > MAX_GROUPS)
 				return ESC_BAD;
-		if (a->nrefs == MAX_GROUPS || g > MAX_GROUPS)
+		if (a->nrefs == MAX_GROUPS)
 			return ESC_BAD;
 		a->refs[a->nrefs++] = g;
 		return ESC_NONE;
@@ -675,9 +675,18 @@ static size_t mul_max(size_t a, size_t k)
 	return a == NO_MAX || k == NO_MAX || a > NO_MAX / k ? NO_MAX : a * k;
 }
 
-static size_t utf8_len(unsigned char c)
+/* Steps over the UTF-8 character at r->i; its length (the pattern was
+ * compiled with PCRE2_UTF, so it is well formed). */
+static size_t rd_utf8(struct rd *r)
 {
-	return c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+	int l = lt_utf8_seq(r->p + r->i, strnlen(r->p + r->i, 4));
+
+	if (l <= 0) {   /* not UTF-8 after all */
+		r->bad = true;
+		l = 1;
+	}
+	r->i += (size_t)l;
+	return (size_t)l;
 }
 
 static struct piece rd_alt(struct rd *r, int depth);
@@ -758,10 +767,8 @@ static struct piece rd_class(struct rd *r)
 		if (c >= 0x80) {            /* a UTF-8 character */
 			r->nonascii = true;
 			pc.digit = false;
-			pc.mx = 4;
-			r->i++;
-			while (((unsigned char)r->p[r->i] & 0xc0) == 0x80)
-				r->i++;
+			pc.mx = 4;      /* one of them: up to 4 bytes */
+			rd_utf8(r);
 			continue;
 		}
 		if (is_letter(c))
@@ -881,10 +888,7 @@ static struct piece rd_atom(struct rd *r, int depth)
 		}
 		if (c >= 0x80) {
 			r->nonascii = true;
-			pc.mx = utf8_len(c);
-			r->i++;
-			while (((unsigned char)r->p[r->i] & 0xc0) == 0x80)
-				r->i++;
+			pc.mx = rd_utf8(r);
 			return pc;
 		}
 		r->i++;
@@ -983,17 +987,25 @@ static struct piece rd_alt(struct rd *r, int depth)
 	return pc;
 }
 
+/* Reads the whole pattern; false when a part was unknown or it did not
+ * end where the pattern does (an unbalanced ')'). */
+static bool rd_read(const char *pattern, struct rd *r, struct piece *pc)
+{
+	*r = (struct rd){ .p = pattern };
+	*pc = rd_alt(r, 0);
+	return !r->bad && !r->p[r->i];
+}
+
 bool lt_shape_digit_word(const char *pattern)
 {
-	struct rd r = { .p = pattern };
+	struct rd r;
 	struct piece pc;
 	size_t end = 0;
 	const char *last;
 
 	if (!lt_shape_starts_at_edge(pattern))
 		return false;
-	pc = rd_alt(&r, 0);
-	if (r.bad || r.p[r.i] || pc.letter || !pc.digit ||
+	if (!rd_read(pattern, &r, &pc) || pc.letter || !pc.digit ||
 	    (r.caseless && r.nonascii) || (r.backref && r.cap_in_look))
 		return false;
 	/* the last top-level item: "(?![...A-Za-z0-9...]" then '|' or ')' */
@@ -1005,11 +1017,11 @@ bool lt_shape_digit_word(const char *pattern)
 
 size_t lt_shape_max_len(const char *pattern)
 {
-	struct rd r = { .p = pattern };
-	struct piece pc = rd_alt(&r, 0);
+	struct rd r;
+	struct piece pc;
 
 	/* caseless: an ASCII letter may match a longer character (U+212A) */
-	if (r.bad || r.p[r.i] || r.caseless || pc.mx == NO_MAX)
+	if (!rd_read(pattern, &r, &pc) || r.caseless || pc.mx == NO_MAX)
 		return 0;
 	return pc.mx;
 }
