@@ -154,9 +154,11 @@ static bool has_digit_word(const char *s, size_t n)
 	return false;
 }
 
+/* *checked counts the variants compared, *changed those that differ from
+ * the cell (a class of one byte, or a cell of such bytes, gives none). */
 static void check_pattern(const char *id, const void *code, const uint8_t *cls,
 			  bool once, bool at_edge, bool word, size_t max_match,
-			  size_t *checked)
+			  size_t *checked, size_t *changed)
 {
 	const pcre2_code *re = code;
 	char rnd_cell[128], var[128];
@@ -193,6 +195,7 @@ static void check_pattern(const char *id, const void *code, const uint8_t *cls,
 				fail_msg("%s: cell %zu, variant %d matches "
 					 "differently", id, c, v);
 			(*checked)++;
+			*changed += memcmp(var, s, n) != 0;
 		}
 	}
 }
@@ -209,7 +212,7 @@ static void test_shape_property_user(void **state)
 		"(*UCP)\\d{3}", "(\\d)[ -]\\d", "([ -])\\d\\1\\d",
 		"(?<![A-Za-z0-9])(?:\\+65 ?)?[3689]\\d{3}[ -]?\\d{4}(?![A-Za-z0-9])",
 	};
-	size_t checked = 0;
+	size_t checked = 0, changed = 0;
 	(void)state;
 
 	for (size_t i = 0; i < sizeof pats / sizeof pats[0]; i++) {
@@ -228,17 +231,19 @@ static void test_shape_property_user(void **state)
 				cls[c] = (uint8_t)c;   /* no classes: identity */
 		check_pattern(id, re, cls, false, lt_shape_starts_at_edge(pats[i]),
 			      lt_shape_digit_word(pats[i]), lt_shape_max_len(pats[i]),
-			      &checked);
+			      &checked, &changed);
 		pcre2_code_free(re);
 	}
 	assert_true(checked > 10000);
+	assert_true(changed > checked / 2);   /* most variants are new text */
 }
 
 /* The classes of every shipped pattern are ones PCRE2 cannot tell apart. */
 static void test_shape_property(void **state)
 {
 	struct lt_packset *ps = load_shipped();
-	size_t checked = 0, known = 0, edges = 0, words = 0, bounded = 0;
+	size_t checked = 0, changed = 0, known = 0, edges = 0, words = 0;
+	size_t bounded = 0;
 	(void)state;
 
 	for (size_t d = 0; d < lt_packset_count(ps); d++) {
@@ -249,11 +254,11 @@ static void test_shape_property(void **state)
 			continue;
 		known++;
 		check_pattern(id, rt->re, rt->shape, rt->cell_scope, rt->at_edge,
-			      rt->digit_word, rt->max_match, &checked);
+			      rt->digit_word, rt->max_match, &checked, &changed);
 		if (rt->re_anchored)
 			check_pattern(id, rt->re_anchored, rt->shape, true,
 				      false, rt->digit_word, rt->max_match,
-				      &checked);
+				      &checked, &changed);
 		bounded += rt->max_match > 0;
 		edges += rt->at_edge;
 		words += rt->digit_word;
@@ -264,7 +269,9 @@ static void test_shape_property(void **state)
 	assert_true(words >= 7);    /* card, phones, RRN, MyKad */
 	assert_true(bounded >= 13); /* RRN, MyKad, phones, postcodes... */
 	assert_true(checked > 100000);
-	print_message("%zu class-preserving substitutions checked\n", checked);
+	assert_true(changed > checked / 2);   /* most variants are new text */
+	print_message("%zu class-preserving substitutions checked, %zu of them "
+		      "different from their cell\n", checked, changed);
 	lt_packset_free(ps);
 }
 
@@ -501,10 +508,10 @@ static void test_shape_any_text(void **state)
 /* Matches cell[0..n) with lead (< 0: none) in x, from an exact-size heap
  * copy (under ASan a read past the cell fails), and in the reference
  * matcher ref; fails unless they give the same hits in the same order.
- * Returns x's hit count. */
+ * Returns x's hit count; its hits go to out (64 entries) unless NULL. */
 static size_t agree(struct lt_matcher *x, struct lt_matcher *ref,
 		    const char *cell, size_t n, int lead, const char *what,
-		    size_t k)
+		    size_t k, struct lt_hit *out)
 {
 	struct lt_hit a[64], b[64];
 	char *h = malloc(n ? n : 1);
@@ -520,6 +527,8 @@ static size_t agree(struct lt_matcher *x, struct lt_matcher *ref,
 	for (size_t i = 0; i < na; i++)
 		if (!same_hit(&a[i], &b[i]))
 			fail_msg("%s %zu: hit %zu differs", what, k, i);
+	if (out)
+		memcpy(out, a, na * sizeof *a);
 	return na;
 }
 
@@ -556,7 +565,8 @@ static void test_shape_cache_equivalent(void **state)
 					buf[i] = (char)((rnd(2) ? 'a' : 'A') + rnd(26));
 			}
 			agree(warm, cold, buf, n, lead,
-			      round ? "cell variant" : "cell", c * 10 + (size_t)round);
+			      round ? "cell variant" : "cell", c * 10 + (size_t)round,
+			      NULL);
 			compared++;
 		}
 	/* the cache answered (most runs), and only the warm matcher's */
@@ -569,7 +579,7 @@ static void test_shape_cache_equivalent(void **state)
 		size_t n = random_cell(buf, 60);
 		int lead = (int)rnd((unsigned)ndet + 1) - 1;
 
-		agree(warm, cold, buf, n, lead, "random cell", c);
+		agree(warm, cold, buf, n, lead, "random cell", c, NULL);
 	}
 	lt_matcher_free(warm);
 	lt_matcher_free(cold);
@@ -604,7 +614,8 @@ static void test_prefilter_exact(void **state)
 			if (pad && f != ' ' && pad % 2)
 				buf[pad - 1] = ' ';   /* else it touches the value */
 			memcpy(buf + pad, cells[c], n + 1);
-			agree(filt, all, buf, pad + n, -1, "padded cell", c * 100 + pad);
+			agree(filt, all, buf, pad + n, -1, "padded cell",
+			      c * 100 + pad, NULL);
 			compared++;
 		}
 	/* random cells, one to four joined (up to ~200 bytes), with a lead */
@@ -616,7 +627,7 @@ static void test_prefilter_exact(void **state)
 			n += random_cell(buf + n, sizeof buf - n);
 		if (n == 0)
 			continue;
-		agree(filt, all, buf, n, lead, "random cell", c);
+		agree(filt, all, buf, n, lead, "random cell", c, NULL);
 		compared++;
 	}
 	assert_true(compared > 20000);
@@ -661,7 +672,7 @@ static void test_prefilter_exact_hints(void **state)
 	struct lt_matcher *filt, *all;
 	struct lt_err err;
 	char buf[200];
-	size_t compared = 0, found = 0;
+	size_t compared = 0, found = 0, hit_by[32] = { 0 };
 	(void)state;
 
 	write_file("hints.yaml", pack);
@@ -670,6 +681,7 @@ static void test_prefilter_exact_hints(void **state)
 	filt = lt_matcher_new(ps);
 	all = lt_matcher_new(ps);
 	lt_matcher_prefilter(all, false);
+	lt_matcher_shape_cache(all, false);   /* the plain reference */
 	/* runs of digits from 1 to 90 long, broken at random by blanks,
 	 * 'x', '@', '#', ':' or '/', behind 0 to 20 bytes of padding */
 	for (size_t c = 0; c < 20000; c++) {
@@ -682,10 +694,15 @@ static void test_prefilter_exact_hints(void **state)
 			buf[n++] = rnd(12) ? (char)('0' + rnd(10))
 					   : brk[rnd(sizeof brk - 1)];
 		buf[n] = '\0';
-		found += agree(filt, all, buf, n, -1, "hints cell", c);
+		struct lt_hit got[64];
+		size_t nh = agree(filt, all, buf, n, -1, "hints cell", c, got);
+
+		for (size_t h = 0; h < nh; h++)
+			hit_by[got[h].det]++;
+		found += nh;
 		/* with a lead: the anchored attempts of the others */
 		agree(filt, all, buf, n, (int)rnd((unsigned)lt_packset_count(ps)),
-		      "hints cell with a lead", c);
+		      "hints cell with a lead", c, NULL);
 		compared++;
 	}
 	/* every cell of up to 4 bytes over digits, letters and blanks */
@@ -696,11 +713,17 @@ static void test_prefilter_exact_hints(void **state)
 		for (size_t i = 0; i < n; i++, x /= 5)
 			buf[i] = "1x 9Q"[x % 5];
 		buf[n] = '\0';
-		found += agree(filt, all, buf, n, -1, "short cell", c);
+		found += agree(filt, all, buf, n, -1, "short cell", c, NULL);
 		compared++;
 	}
 	assert_int_equal(compared, 20000 + 780);
 	assert_true(found > 10000);   /* the detectors do match */
+	/* each one, and each turns some random cell down: every threshold
+	 * above is met and missed */
+	for (size_t d = 0; d < lt_packset_count(ps); d++)
+		if (hit_by[d] == 0 || hit_by[d] == 20000)
+			fail_msg("%s: %zu of 20000 random cells",
+				 lt_packset_info(ps, d)->id, hit_by[d]);
 	lt_matcher_free(filt);
 	lt_matcher_free(all);
 	lt_packset_free(ps);
