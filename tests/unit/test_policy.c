@@ -36,6 +36,7 @@ static const struct lt_type_ref TYPES[] = {
 #define N_TYPES (sizeof TYPES / sizeof *TYPES)
 
 #include "testdir.h"
+#include "testrng.h"
 
 static bool have_tzdata(const char *zone)
 {
@@ -1259,41 +1260,39 @@ static int cmp_strp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* A random key of fewer than max bytes over a few ASCII and UTF-8 bytes
+ * (so keys are often prefixes of one another); returns its length. */
+static size_t rand_key(char *k, unsigned max)
+{
+	static const char alpha[] = "ab\xc3\xa9Z9";
+	size_t n = rnd(max);
+
+	for (size_t j = 0; j < n; j++)
+		k[j] = alpha[rnd(sizeof alpha - 1)];
+	k[n] = '\0';
+	return n;
+}
+
 /* lt_strlist_has on a sorted list agrees with a linear search, for keys
  * that are prefixes of one another and bytes above 0x7f. */
 static void test_strlist_has_random(void **state)
 {
-	static const char alpha[] = "ab\xc3\xa9Z9";
 	struct lt_strlist l = { 0 };
-	uint64_t x = 88172645463325252ULL;
 	size_t found = 0;
 	(void)state;
 
 	for (int i = 0; i < 600; i++) {
 		char k[8];
-		size_t n;
 
-		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-		n = x % 7;
-		for (size_t j = 0; j < n; j++) {
-			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-			k[j] = alpha[x % (sizeof alpha - 1)];
-		}
-		k[n] = '\0';
+		rand_key(k, 7);
 		lt_strlist_push(&l, k);
 	}
 	qsort(l.v, l.n, sizeof *l.v, cmp_strp);
 	for (int i = 0; i < 5000; i++) {
 		char k[8];
-		size_t n;
+		size_t n = rand_key(k, 8);
 		bool linear = false;
 
-		x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-		n = x % 8;
-		for (size_t j = 0; j < n; j++) {
-			x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-			k[j] = alpha[x % (sizeof alpha - 1)];
-		}
 		for (size_t j = 0; j < l.n && !linear; j++)
 			linear = strlen(l.v[j]) == n && memcmp(l.v[j], k, n) == 0;
 		if (lt_strlist_has(&l, k, n) != linear)

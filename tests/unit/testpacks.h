@@ -7,6 +7,7 @@
 #ifndef LETHE_TESTPACKS_H
 #define LETHE_TESTPACKS_H
 
+#include "testrng.h"
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,17 +39,6 @@ static __attribute__((unused)) bool same_hit(const struct lt_hit *a,
 {
 	return a->det == b->det && a->level == b->level && a->off == b->off &&
 	       a->len == b->len && a->whole == b->whole;
-}
-
-/* Deterministic PRNG (xorshift64): the same stream on every run. */
-static uint64_t rng = 88172645463325252ULL;
-
-static __attribute__((unused)) unsigned rnd(unsigned n)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
 }
 
 #endif
