@@ -196,8 +196,18 @@ printf "  lethe --full / plain COPY throughput: %s%% of %d streams (target >= 90
 cpu_server=$(calc "$cpu_full - $cpu_lethe")
 printf "  CPU seconds, all cores (/proc/stat): %d-stream COPY %s; lethe --full run %s = lethe %s + server and the rest %s\n" \
 	"$streams" "$(fmt "$cpu_copyn")" "$(fmt "$cpu_full")" "$(fmt "$cpu_lethe")" "$(fmt "$cpu_server")"
-printf "  per MiB: lethe %s ms of CPU, the server's COPY %s ms; on %s cores sharing both, lethe can read at most ~%s MiB/s (%s%% of the %d-stream COPY)\n" \
+printf "  per MiB: lethe %s ms of CPU, the server and the rest %s ms; on %s cores sharing both, lethe can read at most ~%s MiB/s (%s%% of the %d-stream COPY)\n" \
 	"$(fmt "$(calc "1000 * $cpu_lethe / $mb")" 1f)" \
 	"$(fmt "$(calc "1000 * $cpu_server / $mb")" 1f)" "$cpus" \
 	"$(fmt "$(calc "$cpus * $mb / ($cpu_lethe + $cpu_server)")" 0f)" \
 	"$(fmt "$(calc "100 * $cpus * $t_copyn / ($cpu_lethe + $cpu_server)")" 0f)" "$streams"
+# the target in the same terms: 90% of the COPY's rate leaves this much CPU
+# per MiB for lethe once the server's share is paid
+need=$(calc "1000 * ($cpus * $t_copyn / (0.9 * $mb) - $cpu_server / $mb)")
+if awk "BEGIN { exit !($need > 0) }"; then
+	printf "  for 90%% of the %d-stream COPY here, lethe may spend at most %s ms of CPU per MiB (~%s MiB/s per core): %sx less than now\n" \
+		"$streams" "$(fmt "$need" 2f)" "$(fmt "$(calc "1000 / $need")" 0f)" \
+		"$(fmt "$(calc "1000 * $cpu_lethe / $mb / $need")" 1f)"
+else
+	printf "  for 90%% of the %d-stream COPY here, the server's share alone uses every core\n" "$streams"
+fi
