@@ -418,6 +418,8 @@ static void class_bits(__m128i v, unsigned *digits, unsigned *letters)
 	*letters = (unsigned)_mm_movemask_epi8(l);
 }
 
+#endif
+
 static uint64_t load64(const unsigned char *p)
 {
 	uint64_t x;
@@ -433,7 +435,6 @@ static uint32_t load32(const unsigned char *p)
 	memcpy(&x, p, 4);
 	return x;
 }
-#endif
 
 /* Bit i set when u[i] is an ASCII digit, for n <= 64; *letters: the same
  * for ASCII letters.  Reads only the cell's own bytes, never a copy (a
@@ -669,6 +670,24 @@ static struct shape_slot *slots_new(void)
 	return t;
 }
 
+/* Bytes 8w..8w+7 of u[0..end) as a word, byte 8w lowest; those from end
+ * on are any of the cell's (the caller masks them).  Reads only the
+ * cell's own bytes: the end of a cell as a word that ends with it. */
+static uint64_t cell_word(const unsigned char *u, size_t end, size_t w)
+{
+	size_t at = 8 * w;
+
+	if (end - at >= 8)
+		return load64(u + at);
+	if (end >= 8)
+		return load64(u + end - 8) >> (8 * (8 - (end - at)));
+	if (end >= 4)   /* two loads, overlapping in the middle */
+		return (uint64_t)load32(u) |
+		       (uint64_t)load32(u + end - 4) << (8 * (end - 4));
+	return (uint64_t)u[0] | (uint64_t)u[end > 1] << 8 |
+	       (uint64_t)u[end > 2 ? 2 : 0] << 16;
+}
+
 /* The cache slot for the shape of cell[0..end) searched from start, with
  * the shape written to key; *found when the slot holds that shape.  NULL
  * when the shape is not cached (unknown classes, a long cell, the cache
@@ -683,7 +702,6 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 		0xc2b2ae3d27d4eb4fULL, 0x165667b19e3779f9ULL, 0xd6e8feb86659fd93ULL,
 	};
 	const unsigned char *u = (const unsigned char *)cell;
-	unsigned char pad[SHAPE_MAX];
 	struct shape_slot *slot;
 	bool trial;
 	uint64_t h = end;
@@ -704,19 +722,20 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 	if (!sc->slot)
 		sc->slot = slots_new();
 	/* the shape in whole words, zero-padded, built in registers (byte
-	 * stores read back as words would stall) and hashed as it goes; the
-	 * cell is copied to a padded buffer first, so every word is eight
-	 * independent lookups */
+	 * stores read back as words would stall) and hashed as it goes; each
+	 * word of the cell is read whole (cell_word), so its eight lookups
+	 * are independent */
 	words = (end + 7) / 8;
-	memset(pad + 8 * (words - 1), 0, 8);
-	memcpy(pad, u, end);
 	for (size_t w = 0; w < words; w++) {
-		const unsigned char *q = pad + 8 * w;
 		const uint8_t *S = rt->shape;
-		uint64_t x = (uint64_t)S[q[0]] | (uint64_t)S[q[1]] << 8 |
-			     (uint64_t)S[q[2]] << 16 | (uint64_t)S[q[3]] << 24 |
-			     (uint64_t)S[q[4]] << 32 | (uint64_t)S[q[5]] << 40 |
-			     (uint64_t)S[q[6]] << 48 | (uint64_t)S[q[7]] << 56;
+		uint64_t q = cell_word(u, end, w);
+		uint64_t x = (uint64_t)S[q & 255] | (uint64_t)S[q >> 8 & 255] << 8 |
+			     (uint64_t)S[q >> 16 & 255] << 16 |
+			     (uint64_t)S[q >> 24 & 255] << 24 |
+			     (uint64_t)S[q >> 32 & 255] << 32 |
+			     (uint64_t)S[q >> 40 & 255] << 40 |
+			     (uint64_t)S[q >> 48 & 255] << 48 |
+			     (uint64_t)S[q >> 56] << 56;
 
 		if (end - 8 * w < 8)   /* zero after len */
 			x &= ((uint64_t)1 << (8 * (end - 8 * w))) - 1;
