@@ -353,8 +353,9 @@ static void drop_nested(struct lt_hit *hits, size_t *nh, const uint8_t *inert)
 }
 
 /* The memo's slot hash, for cells of at most MEMO_CELL bytes: whole
- * 8-byte words and the tail as overlapping loads, not byte by byte like
- * the value hash (which must stay stable; this one need not). */
+ * 8-byte words and the tail as overlapping loads.  Only where a cell goes
+ * depends on it, never a result (unlike lt_hash64, whose values the
+ * sketches and sample pools keep). */
 static uint64_t memo_hash(const char *s, size_t n)
 {
 	uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n, w = 0;

@@ -8,30 +8,78 @@
 
 #include "lethe/util.h"
 
-static uint64_t fmix64(uint64_t k)
+/* The 64x64 -> 128-bit product, its halves folded together. */
+static uint64_t mum(uint64_t a, uint64_t b)
 {
-	k ^= k >> 33;
-	k *= 0xff51afd7ed558ccdULL;
-	k ^= k >> 33;
-	k *= 0xc4ceb9fe1a85ec53ULL;
-	k ^= k >> 33;
-	return k;
+	__extension__ typedef unsigned __int128 u128;
+	u128 r = (u128)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/* The 128-bit product of x and y: *lo and *hi. */
+static void mul128(uint64_t *lo, uint64_t *hi, uint64_t x, uint64_t y)
+{
+	__extension__ typedef unsigned __int128 u128;
+	u128 r = (u128)x * y;
+
+	*lo = (uint64_t)r;
+	*hi = (uint64_t)(r >> 64);
+}
+
+static uint64_t rd64(const unsigned char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static uint64_t rd32(const unsigned char *p)
+{
+	uint32_t x;
+
+	memcpy(&x, p, 4);
+	return x;
+}
+
+/* wyhash's construction (Wang Yi, public domain), unseeded: a value of up
+ * to 16 bytes (most are) takes two multiplies, not one per byte, so a
+ * cell's hash is no longer a long chain of dependent multiplies. */
 uint64_t lt_hash64(const void *p, size_t n)
 {
+	static const uint64_t K0 = 0xa0761d6478bd642fULL,
+			      K1 = 0xe7037ed1a0b428dbULL;
 	const unsigned char *s = p;
-	uint64_t h = 0xcbf29ce484222325ULL ^ (uint64_t)n;
-	size_t i = 0;
+	uint64_t seed = 0x1ff5c2923a788d2cULL;   /* mum(K0, K1) */
+	uint64_t a, b;
 
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-		memcpy(&w, s + i, 8);
-		h = fmix64(h ^ w) * 0x9E3779B97F4A7C15ULL;
+	if (n <= 16) {
+		if (n >= 4) {   /* four overlapping words of 4 bytes */
+			size_t q = (n >> 3) << 2;
+
+			a = rd32(s) << 32 | rd32(s + q);
+			b = rd32(s + n - 4) << 32 | rd32(s + n - 4 - q);
+		} else if (n > 0) {
+			a = (uint64_t)s[0] << 16 | (uint64_t)s[n >> 1] << 8 |
+			    s[n - 1];
+			b = 0;
+		} else {
+			a = b = 0;
+		}
+	} else {
+		size_t i = n;
+
+		while (i > 16) {
+			seed = mum(rd64(s) ^ K1, rd64(s + 8) ^ seed);
+			s += 16;
+			i -= 16;
+		}
+		a = rd64(s + i - 16);
+		b = rd64(s + i - 8);
 	}
-	for (; i < n; i++)
-		h = (h ^ s[i]) * 0x100000001b3ULL;
-	return fmix64(h);
+	mul128(&a, &b, a ^ K1, b ^ seed);
+	return mum(a ^ K0 ^ n, b ^ K1);
 }
 
 void lt_hll_init(struct lt_hll *h)
