@@ -333,6 +333,8 @@ static void drop_nested(struct lt_hit *hits, size_t *nh, const uint8_t *inert)
 {
 	size_t w = 0;
 
+	if (*nh < 2)
+		return;   /* nothing to be nested in */
 	for (size_t h = 0; h < *nh; h++) {
 		const struct lt_hit *x = &hits[h];
 		bool inside = false;

@@ -345,6 +345,18 @@ static uint64_t count_lines(const char *p, size_t n)
 	return k;
 }
 
+/* Exchanges the buffers of a block and a text (lengths are the caller's). */
+static void swap_buf(struct block *b, struct lt_buf *t)
+{
+	char *d = b->data;
+	size_t cap = b->cap;
+
+	b->data = t->data;
+	b->cap = t->cap;
+	t->data = d;
+	t->cap = cap;
+}
+
 /* Drops the first cut bytes of t (parsed, or handed out as a block),
  * keeping its NUL; a cut scan resumes where it stopped (see find_cut). */
 static void consume(struct lt_buf *t, size_t cut, size_t *scan_pos)
@@ -600,7 +612,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 				ws[i].started = true;
 		}
 		while (rc == 0 && !oversize && !pipe_failed(&p)) {
-			size_t cut;
+			size_t cut, rest;
 			struct block *b;
 
 			if (rd.eof && pend->len == 0)
@@ -622,20 +634,29 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 				rc = read_more(&rd, src, pend, &err);
 				continue;
 			}
+			/* the block takes pend's buffer, text and all, and
+			 * pend goes on in the block's old one with the text
+			 * after the cut (part of one record): the block's
+			 * megabytes are not copied */
 			b = pipe_take_free(&p);
-			if (b->cap < cut) {
+			rest = pend->len - cut;
+			if (b->cap < rest + 1 || b->cap < BLOCK_BYTES * 2) {
 				free(b->data);
-				b->cap = cut < BLOCK_BYTES * 2 ? BLOCK_BYTES * 2 : cut;
+				b->cap = rest + 1 > BLOCK_BYTES * 2 ? rest + 1
+								    : BLOCK_BYTES * 2;
 				b->data = lt_xmalloc(b->cap);
 			}
-			memcpy(b->data, pend->data, cut);
+			swap_buf(b, pend);
+			memcpy(pend->data, b->data + cut, rest);
+			pend->len = rest;
+			pend->data[rest] = '\0';
+			scan_pos = scan_pos > cut ? scan_pos - cut : 0;
 			b->len = cut;
 			b->line0 = line0;
 			b->byte0 = byte0;
 			b->seq = seq++;
 			line0 += count_lines(b->data, cut);
 			byte0 += cut;
-			consume(pend, cut, &scan_pos);
 			pipe_put(&p, b);
 		}
 		pthread_mutex_lock(&p.mu);
