@@ -8,6 +8,7 @@
  * type is written with and normalises case itself, so packs may match
  * loosely.  Rules and sources: shared/IDENTIFIERS.md (section per type).
  */
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -165,24 +166,50 @@ static bool valid_date(int y, int mo, int d)
 	return d <= max;
 }
 
-/* Whether y-mo-d lies after the current UTC date.  The one input of a
- * validator that is not its argument: a birth date cannot be in the
- * future, whatever --now says about retention. */
+static long days_from_civil(long y, int m, int d);
+static void civil_from_days(long z, long *y, int *m, int *d);
+
+/* The current UTC date, the one input of a validator that is not its
+ * argument (a birth date cannot be in the future, whatever --now says
+ * about retention).  Read once per process: every date of a scan is held
+ * against the same day, and no validator calls time() per cell. */
+struct today {
+	long y;
+	int m, d;
+	long days;       /* since 1970-01-01 */
+	long oldest;     /* the day 120 years before (29 February: the 28th) */
+};
+static struct today today_v;
+static pthread_once_t today_once = PTHREAD_ONCE_INIT;
+
+static void today_init(void)
+{
+	today_v.days = (long)(time(NULL) / 86400);
+	civil_from_days(today_v.days, &today_v.y, &today_v.m, &today_v.d);
+	today_v.oldest = days_from_civil(today_v.y - 120, today_v.m,
+					 today_v.m == 2 && today_v.d == 29
+						 ? 28 : today_v.d);
+}
+
+static const struct today *today(void)
+{
+	pthread_once(&today_once, today_init);
+	return &today_v;
+}
+
+/* Whether y-mo-d lies after the current UTC date. */
 static bool after_today(int y, int mo, int d)
 {
-	time_t now;
-	struct tm tm;
+	const struct today *t;
 
 	if (y < 2000) /* cheap exit for every past century */
 		return false;
-	now = time(NULL);
-	if (!gmtime_r(&now, &tm))
-		return false;
-	if (y != tm.tm_year + 1900)
-		return y > tm.tm_year + 1900;
-	if (mo != tm.tm_mon + 1)
-		return mo > tm.tm_mon + 1;
-	return d > tm.tm_mday;
+	t = today();
+	if (y != t->y)
+		return y > t->y;
+	if (mo != t->m)
+		return mo > t->m;
+	return d > t->d;
 }
 
 enum lt_valid lt_valid_kr_rrn(const char *s, size_t n)
@@ -1634,19 +1661,14 @@ static int month_name(const char *s, size_t n)
  * before it (UTC). */
 static bool birth_date_ok(int y, int m, int d)
 {
-	long day, today, ty;
-	int tm_, td;
+	const struct today *t;
+	long day;
 
 	if (y < 1800 || y > 9999 || !valid_date(y, m, d))
 		return false;
 	day = days_from_civil(y, m, d);
-	today = (long)(time(NULL) / 86400);
-	if (day > today)
-		return false;
-	civil_from_days(today, &ty, &tm_, &td);
-	if (tm_ == 2 && td == 29)
-		td = 28;
-	return day >= days_from_civil(ty - 120, tm_, td);
+	t = today();
+	return day <= t->days && day >= t->oldest;
 }
 
 /* One field of a written date: a run of digits or of letters (a month

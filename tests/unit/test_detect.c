@@ -776,6 +776,35 @@ static void test_dob_bounds(void **state)
 	assert_int_equal(lt_valid_dob(buf, strlen(buf)), LT_VALID_NO);
 }
 
+/* A citizen RRN (G = 3: born 2000-2099) of the day t, check digit and all:
+ * born today is a real number, born in two days is not. */
+static void rrn_of(time_t t, char *buf, size_t cap)
+{
+	static const int w[12] = { 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5 };
+	struct tm tm;
+	int sum = 0;
+
+	assert_non_null(gmtime_r(&t, &tm));
+	assert_true(strftime(buf, cap, "%y%m%d", &tm) == 6);
+	memcpy(buf + 6, "312345", 7);
+	for (int i = 0; i < 12; i++)
+		sum += (buf[i] - '0') * w[i];
+	buf[12] = (char)('0' + (11 - sum % 11) % 10);
+	buf[13] = '\0';
+}
+
+static void test_rrn_bounds(void **state)
+{
+	time_t now = time(NULL);
+	char buf[32];
+	(void)state;
+
+	rrn_of(now, buf, sizeof buf);
+	assert_int_equal(lt_valid_kr_rrn(buf, strlen(buf)), LT_VALID_OK);
+	rrn_of(now + 2 * 86400, buf, sizeof buf);
+	assert_int_equal(lt_valid_kr_rrn(buf, strlen(buf)), LT_VALID_NO);
+}
+
 static void test_validator_find(void **state)
 {
 	static const struct {
@@ -1578,6 +1607,7 @@ int main(void)
 		cmocka_unit_test(test_ip),
 		cmocka_unit_test(test_dob),
 		cmocka_unit_test(test_dob_bounds),
+		cmocka_unit_test(test_rrn_bounds),
 		cmocka_unit_test(test_person_name),
 		cmocka_unit_test(test_bank_account),
 		cmocka_unit_test(test_validator_find),
