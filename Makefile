@@ -1,6 +1,6 @@
 # lethe - data-minimisation and retention scanner.
 #   make deps   install missing Debian packages (apt-get update once if needed)
-#   make        build ./lethe
+#   make        build ./lethe (profile-guided with GCC; PGO=0: plain -O2)
 #   make demo   deps + build + scan the bundled fixtures
 #   make test   deps + build + every test, then again under ASan+UBSan
 #   make bench  throughput benchmark (prints figures; not a test)
@@ -36,6 +36,25 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/rel/tests/%)
 UNIT_ASAN:= $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HDRS     := $(wildcard include/lethe/*.h src/*.h src/*/*.h)
+
+# Profile-guided release build (GCC; 6-7% faster scans, see README): the
+# sources are built once instrumented (build/pgo), that lethe trains on
+# the generated corpus and the fixtures (tools/pgo_train.sh), and the
+# release objects are built with the profile; code the training does not
+# reach is optimised as without it.  make PGO=0: a plain -O2 build.
+CC_CLANG := $(shell $(CC) -dM -E - </dev/null 2>/dev/null | grep -c __clang__)
+PGO      ?= $(if $(filter 0,$(CC_CLANG)),1,0)
+PGO_OBJ  := $(SRC:%.c=build/pgo/%.o)
+# both builds of a source name its profile alike (build/pgo/prof/src_x.c.gcda):
+# gcc tells a file's static functions apart by that name
+PGO_NAME  = -dumpdir $(CURDIR)/build/pgo/prof/ -dumpbase $(subst /,_,$<)
+PGO_GEN  := -fprofile-generate -fprofile-update=atomic
+ifeq ($(PGO),1)
+REL_DEP  := build/pgo/trained
+REL_PGO   = -fprofile-use -fprofile-partial-training -Wno-missing-profile \
+	    $(PGO_NAME)
+endif
 
 .PHONY: all deps demo test test-quick unit cli bench bench-compare bench-columns accuracy install clean
 
@@ -48,12 +67,28 @@ lethe: $(OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) -o $@ $^ $(LIBS)
 
-build/rel/%.o: %.c $(wildcard include/lethe/*.h src/*.h src/*/*.h)
+build/rel/%.o: %.c $(HDRS) $(REL_DEP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(OPT) $(CFLAGS_W) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(OPT) $(REL_PGO) $(CFLAGS_W) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
-build/asan/%.o: %.c $(wildcard include/lethe/*.h src/*.h src/*/*.h)
+build/pgo/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  CC-PGO  $<"
+	$(Q)$(CC) $(OPT) $(PGO_GEN) $(PGO_NAME) $(CFLAGS_W) $(CPPFLAGS) $(CFLAGS) \
+	    -c -o $@ $<
+
+build/pgo/lethe: $(PGO_OBJ)
+	@echo "  LD-PGO  $@"
+	$(Q)$(CC) $(OPT) $(PGO_GEN) -o $@ $^ $(LIBS)
+
+build/pgo/trained: build/pgo/lethe tools/pgo_train.sh tools/gen_corpus.py \
+		   tools/checkdigits.py $(wildcard patterns/*.yaml)
+	@echo "  TRAIN   $@"
+	$(Q)sh tools/pgo_train.sh
+	@touch $@
+
+build/asan/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
 	$(Q)$(CC) -O1 -g $(SAN) $(CFLAGS_W) $(CPPFLAGS) -c -o $@ $<
