@@ -50,6 +50,8 @@ PGO_OBJ  := $(SRC:%.c=build/pgo/%.o)
 # gcc tells a file's static functions apart by that name
 PGO_NAME  = -dumpdir $(CURDIR)/build/pgo/prof/ -dumpbase $(subst /,_,$<)
 PGO_GEN  := -fprofile-generate -fprofile-update=atomic
+# the mode the release objects were built in: switching rebuilds them
+REL_MODE := build/rel/.pgo-$(PGO)
 ifeq ($(PGO),1)
 REL_DEP  := build/pgo/trained
 REL_PGO   = -fprofile-use -fprofile-partial-training -Wno-missing-profile \
@@ -67,7 +69,12 @@ lethe: $(OBJ)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(OPT) -o $@ $^ $(LIBS)
 
-build/rel/%.o: %.c $(HDRS) $(REL_DEP)
+$(REL_MODE):
+	@mkdir -p $(dir $@)
+	@rm -f build/rel/.pgo-*
+	@touch $@
+
+build/rel/%.o: %.c $(HDRS) $(REL_DEP) $(REL_MODE)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(OPT) $(REL_PGO) $(CFLAGS_W) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<

@@ -63,6 +63,11 @@ bool lt_luhn(const char *digits, size_t n); /* digits only */
 /* Looks a validator up by its pack name ("sg_nric").  NULL when unknown. */
 typedef enum lt_valid (*lt_validator_fn)(const char *s, size_t n);
 lt_validator_fn lt_validator_find(const char *name, bool *has_checksum);
+/* The address validators' cue words ("jalan", "blk", "lorong"...): the
+ * i-th word and its flags (0 past the end), and the flags the lookup the
+ * validators use gives a word (any bytes; 0: none).  For tests. */
+unsigned lt_cue_word(size_t i, const char **word);
+unsigned lt_cue_word_flags(const char *word);
 
 /* ---- packs ---------------------------------------------------------------- */
 struct lt_detector_info {

@@ -677,7 +677,7 @@ struct tok {
 	char low[16];
 };
 
-static unsigned word_flags(const char *w);
+static unsigned word_flags(uint64_t w0, uint64_t w1);
 
 static bool tok_sep(char c)
 {
@@ -691,6 +691,7 @@ static size_t tokens(const char *s, size_t n, struct tok *t, size_t cap)
 
 	while (i < n && k < cap) {
 		size_t j, m, l = 0;
+		uint64_t w0 = 0, w1 = 0;   /* low as word_flags keys it */
 
 		while (i < n && tok_sep(s[i]))
 			i++;
@@ -707,11 +708,18 @@ static size_t tokens(const char *s, size_t n, struct tok *t, size_t cap)
 			m = 0; /* only words are looked up: keep "" */
 		for (size_t x = 0; x < m && l + 1 < sizeof t[k].low; x++) {
 			char c = s[i + x];
+			uint64_t b;
 
-			t[k].low[l++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+			c = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+			t[k].low[l++] = c;
+			b = (uint64_t)(unsigned char)c << (8 * (x & 7));
+			if (x < 8)
+				w0 |= b;
+			else
+				w1 |= b;
 		}
 		t[k].low[l] = '\0';
-		t[k].f = word_flags(t[k].low);
+		t[k].f = word_flags(w0, w1);
 		k++;
 		i = j;
 	}
@@ -778,8 +786,7 @@ static bool house_no(const char *s, size_t n)
 	return i == n;
 }
 
-/* Words that mark addresses and non-names, one sorted table for a binary
- * search.  SG street words: prefix words open a street name ("Jalan
+/* Words that mark addresses and non-names (looked up in word_tab).  SG street words: prefix words open a street name ("Jalan
  * Besar"); suffix words close one and never stand first ("Dr Tan" is a
  * person).  MY: state and federal territory names and the country, one
  * word each ("Lumpur" for Kuala Lumpur, "Pinang" for Pulau Pinang); street
@@ -938,58 +945,75 @@ static const struct {
 	{ "way", W_SG_SUF },
 };
 
-/* strcmp, inline: most comparisons end at the first byte. */
-static int wcmp(const char *a, const char *b)
+/* The cue words in a hash table keyed by the word's bytes in two words
+ * (byte i of the word in bits 8 * (i % 8) of word i / 8, zero-padded): a
+ * lookup is one or two probes, built in registers as tokens() lowers the
+ * word.  Built once from cue_words. */
+#define WORD_SLOTS 512
+static struct {
+	uint64_t w0, w1;
+	unsigned char f;     /* 0: empty */
+} word_tab[WORD_SLOTS];
+static pthread_once_t word_once = PTHREAD_ONCE_INIT;
+
+static size_t word_slot(uint64_t w0, uint64_t w1)
 {
-	while (*a && *a == *b) {
-		a++;
-		b++;
-	}
-	return (unsigned char)*a - (unsigned char)*b;
+	uint64_t h = w0 * 0x9e3779b97f4a7c15ULL ^ w1 * 0xc2b2ae3d27d4eb4fULL;
+
+	return (size_t)((h ^ (h >> 29)) >> (64 - 9)) & (WORD_SLOTS - 1);
 }
 
-/* cue_words[by_letter[c - 'a'] .. by_letter[c - 'a' + 1]) start with c. */
-static const unsigned char by_letter[27] = {
-	0, 9, 15, 28, 34, 38, 41, 46, 50, 51, 54, 61, 79, 84, 89, 90, 105, 106, 110, 126, 136, 138, 139, 142, 142, 142, 142
-};
-
-/* Bit b of pair2[a] is set when some cue word starts with letters 'a' + a,
- * 'a' + b (bit 26: a non-letter second byte); most words fail here. */
-static const uint32_t pair2[26] = {
-	0x020a008, 0x0004899, 0x0124911, 0x0120010,
-	0x0802000, 0x0004810, 0x0120001, 0x0004110,
-	0x0002000, 0x0004801, 0x0004051, 0x01a4911,
-	0x0000011, 0x4104100, 0x0000020, 0x01e0911,
-	0x0100000, 0x0004108, 0x0094199, 0x0021093,
-	0x0042000, 0x0000100, 0x0000001, 0x0000000,
-	0x0000000, 0x0000000,
-};
-
-/* The flags of lower-case word w, 0 when it is in no list. */
-static unsigned word_flags(const char *w)
+static void word_init(void)
 {
-	size_t lo, hi;
-	unsigned b;
+	for (size_t k = 0; k < sizeof cue_words / sizeof cue_words[0]; k++) {
+		const char *w = cue_words[k].w;
+		uint64_t x[2] = { 0, 0 };
+		size_t i, n = strlen(w);
 
-	if (w[0] < 'a' || w[0] > 'z' || !w[1])
-		return 0;
-	b = (w[1] >= 'a' && w[1] <= 'z') ? (unsigned)(w[1] - 'a') : 26;
-	if (!(pair2[w[0] - 'a'] >> b & 1))
-		return 0;
-	lo = by_letter[w[0] - 'a'];
-	hi = by_letter[w[0] - 'a' + 1];
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = wcmp(w, cue_words[mid].w);
-
-		if (c == 0)
-			return cue_words[mid].f;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+		if (n > 15)
+			continue;   /* longer than any word tokens() looks up */
+		for (i = 0; i < n; i++)
+			x[i / 8] |= (uint64_t)(unsigned char)w[i] << (8 * (i % 8));
+		for (i = word_slot(x[0], x[1]); word_tab[i].f;
+		     i = (i + 1) & (WORD_SLOTS - 1))
+			;
+		word_tab[i].w0 = x[0];
+		word_tab[i].w1 = x[1];
+		word_tab[i].f = cue_words[k].f;
 	}
+}
+
+/* The flags of a lower-case word of at most 15 bytes (in two words, as
+ * word_tab keys them), 0 when it is in no list or has under two bytes. */
+static unsigned word_flags(uint64_t w0, uint64_t w1)
+{
+	unsigned c0 = (unsigned)(w0 & 0xff);
+
+	if (c0 < 'a' || c0 > 'z' || !(w0 & 0xff00))
+		return 0;
+	pthread_once(&word_once, word_init);
+	for (size_t i = word_slot(w0, w1); word_tab[i].f;
+	     i = (i + 1) & (WORD_SLOTS - 1))
+		if (word_tab[i].w0 == w0 && word_tab[i].w1 == w1)
+			return word_tab[i].f;
 	return 0;
+}
+
+unsigned lt_cue_word(size_t i, const char **word)
+{
+	if (i >= sizeof cue_words / sizeof cue_words[0])
+		return 0;
+	*word = cue_words[i].w;
+	return cue_words[i].f;
+}
+
+/* As tokens() looks a word up: lower-cased by it, at most 15 bytes. */
+unsigned lt_cue_word_flags(const char *word)
+{
+	struct tok t;
+
+	return tokens(word, strlen(word), &t, 1) == 1 && t.n == strlen(word)
+		       ? t.f : 0;
 }
 
 /* "#05-123", "#B1-12", "#12-03A": floor and unit. */

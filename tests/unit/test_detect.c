@@ -805,6 +805,48 @@ static void test_rrn_bounds(void **state)
 	assert_int_equal(lt_valid_kr_rrn(buf, strlen(buf)), LT_VALID_NO);
 }
 
+/* The cue-word lookup against a linear search of the list: every word,
+ * its upper-case form, and near misses (one byte shorter, one longer,
+ * the last byte changed) that are not words themselves. */
+static unsigned cue_linear(const char *w)
+{
+	const char *x;
+
+	for (size_t i = 0; lt_cue_word(i, &x); i++)
+		if (strcmp(x, w) == 0)
+			return lt_cue_word(i, &x);
+	return 0;
+}
+
+static void test_cue_words(void **state)
+{
+	const char *w;
+	char buf[64];
+	size_t i, n;
+	unsigned f;
+	(void)state;
+
+	for (i = 0; (f = lt_cue_word(i, &w)) != 0; i++) {
+		n = strlen(w);
+		assert_true(n < 16);
+		assert_int_equal(lt_cue_word_flags(w), f);
+		for (size_t k = 0; k < n; k++)
+			buf[k] = (char)(w[k] >= 'a' && w[k] <= 'z' ? w[k] - 32 : w[k]);
+		buf[n] = '\0';
+		assert_int_equal(lt_cue_word_flags(buf), f);
+		snprintf(buf, sizeof buf, "%.*s", (int)(n - 1), w);
+		assert_int_equal(lt_cue_word_flags(buf), n > 2 ? cue_linear(buf) : 0);
+		snprintf(buf, sizeof buf, "%sq", w);
+		assert_int_equal(lt_cue_word_flags(buf), cue_linear(buf));
+		snprintf(buf, sizeof buf, "%s", w);
+		buf[n - 1] = buf[n - 1] == 'z' ? 'y' : 'z';
+		assert_int_equal(lt_cue_word_flags(buf), cue_linear(buf));
+	}
+	assert_true(i > 100);
+	assert_int_equal(lt_cue_word_flags("x"), 0);
+	assert_int_equal(lt_cue_word_flags("tampines"), 0);
+}
+
 static void test_validator_find(void **state)
 {
 	static const struct {
@@ -1608,6 +1650,7 @@ int main(void)
 		cmocka_unit_test(test_dob),
 		cmocka_unit_test(test_dob_bounds),
 		cmocka_unit_test(test_rrn_bounds),
+		cmocka_unit_test(test_cue_words),
 		cmocka_unit_test(test_person_name),
 		cmocka_unit_test(test_bank_account),
 		cmocka_unit_test(test_validator_find),
