@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "lethe/err.h"
 
@@ -78,6 +79,24 @@ size_t lt_mask(enum lt_mask_style style, const char *v, size_t n, char *out,
 /* The hash of values (distinct counts, sample order): stable, so reports
  * and merged results do not depend on the build. */
 uint64_t lt_hash64(const void *p, size_t n);
+
+/* The 8 or 4 bytes at p as a word, in the machine's byte order, at any
+ * alignment. */
+static inline uint64_t lt_load64(const void *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	return x;
+}
+
+static inline uint32_t lt_load32(const void *p)
+{
+	uint32_t x;
+
+	memcpy(&x, p, 4);
+	return x;
+}
 
 #define LT_HLL_P 12
 #define LT_HLL_M (1u << LT_HLL_P)

@@ -420,21 +420,6 @@ static void class_bits(__m128i v, unsigned *digits, unsigned *letters)
 
 #endif
 
-static uint64_t load64(const unsigned char *p)
-{
-	uint64_t x;
-
-	memcpy(&x, p, 8);
-	return x;
-}
-
-static uint32_t load32(const unsigned char *p)
-{
-	uint32_t x;
-
-	memcpy(&x, p, 4);
-	return x;
-}
 
 /* Bit i set when u[i] is an ASCII digit, for n <= 64; *letters: the same
  * for ASCII letters.  Reads only the cell's own bytes, never a copy (a
@@ -461,13 +446,13 @@ static uint64_t digit_mask(const unsigned char *u, size_t n, uint64_t *letters)
 			lm |= (uint64_t)(lb >> (16 - (n - i))) << i;
 		}
 	} else if (n >= 8) {   /* bytes 0..7 and n-8..n-1 */
-		class_bits(_mm_set_epi64x((long long)load64(u + n - 8),
-					  (long long)load64(u)), &db, &lb);
+		class_bits(_mm_set_epi64x((long long)lt_load64(u + n - 8),
+					  (long long)lt_load64(u)), &db, &lb);
 		dm = (db & 0xffu) | (uint64_t)(db >> 8) << (n - 8);
 		lm = (lb & 0xffu) | (uint64_t)(lb >> 8) << (n - 8);
 	} else if (n >= 4) {   /* bytes 0..3 and n-4..n-1 */
-		class_bits(_mm_cvtsi64_si128((long long)((uint64_t)load32(u) |
-							 (uint64_t)load32(u + n - 4) << 32)),
+		class_bits(_mm_cvtsi64_si128((long long)((uint64_t)lt_load32(u) |
+							 (uint64_t)lt_load32(u + n - 4) << 32)),
 			   &db, &lb);
 		dm = (db & 0xfu) | (uint64_t)(db >> 4 & 0xfu) << (n - 4);
 		lm = (lb & 0xfu) | (uint64_t)(lb >> 4 & 0xfu) << (n - 4);
@@ -678,12 +663,12 @@ static uint64_t cell_word(const unsigned char *u, size_t end, size_t w)
 	size_t at = 8 * w;
 
 	if (end - at >= 8)
-		return load64(u + at);
+		return lt_load64(u + at);
 	if (end >= 8)
-		return load64(u + end - 8) >> (8 * (8 - (end - at)));
+		return lt_load64(u + end - 8) >> (8 * (8 - (end - at)));
 	if (end >= 4)   /* two loads, overlapping in the middle */
-		return (uint64_t)load32(u) |
-		       (uint64_t)load32(u + end - 4) << (8 * (end - 4));
+		return (uint64_t)lt_load32(u) |
+		       (uint64_t)lt_load32(u + end - 4) << (8 * (end - 4));
 	return (uint64_t)u[0] | (uint64_t)u[end > 1] << 8 |
 	       (uint64_t)u[end > 2 ? 2 : 0] << 16;
 }

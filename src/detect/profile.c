@@ -362,20 +362,18 @@ static uint64_t memo_hash(const char *s, size_t n)
 {
 	uint64_t h = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n, w = 0;
 	size_t i = 0;
-	uint32_t a, b;
 
 	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
+		w = lt_load64(s + i);
 		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
 		h ^= h >> 31;
 	}
 	if (n >= 8 && i < n) {
-		memcpy(&w, s + n - 8, 8);
+		w = lt_load64(s + n - 8);
 		h = (h ^ w) * 0x94d049bb133111ebULL;
 	} else if (n >= 4 && i < n) {
-		memcpy(&a, s, 4);
-		memcpy(&b, s + n - 4, 4);
-		h = (h ^ ((uint64_t)a << 32 | b)) * 0x94d049bb133111ebULL;
+		w = (uint64_t)lt_load32(s) << 32 | lt_load32(s + n - 4);
+		h = (h ^ w) * 0x94d049bb133111ebULL;
 	} else if (i < n) {
 		w = (uint64_t)(unsigned char)s[0] << 16 |
 		    (uint64_t)(unsigned char)s[n / 2] << 8 | (unsigned char)s[n - 1];

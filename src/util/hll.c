@@ -27,22 +27,6 @@ static void mul128(uint64_t *lo, uint64_t *hi, uint64_t x, uint64_t y)
 	*hi = (uint64_t)(r >> 64);
 }
 
-static uint64_t rd64(const unsigned char *p)
-{
-	uint64_t x;
-
-	memcpy(&x, p, 8);
-	return x;
-}
-
-static uint64_t rd32(const unsigned char *p)
-{
-	uint32_t x;
-
-	memcpy(&x, p, 4);
-	return x;
-}
-
 /* wyhash's construction (Wang Yi, public domain), unseeded: a value of up
  * to 16 bytes (most are) takes two multiplies, not one per byte, so a
  * cell's hash is no longer a long chain of dependent multiplies. */
@@ -58,8 +42,9 @@ uint64_t lt_hash64(const void *p, size_t n)
 		if (n >= 4) {   /* four overlapping words of 4 bytes */
 			size_t q = (n >> 3) << 2;
 
-			a = rd32(s) << 32 | rd32(s + q);
-			b = rd32(s + n - 4) << 32 | rd32(s + n - 4 - q);
+			a = (uint64_t)lt_load32(s) << 32 | lt_load32(s + q);
+			b = (uint64_t)lt_load32(s + n - 4) << 32 |
+			    lt_load32(s + n - 4 - q);
 		} else if (n > 0) {
 			a = (uint64_t)s[0] << 16 | (uint64_t)s[n >> 1] << 8 |
 			    s[n - 1];
@@ -71,12 +56,12 @@ uint64_t lt_hash64(const void *p, size_t n)
 		size_t i = n;
 
 		while (i > 16) {
-			seed = mum(rd64(s) ^ K1, rd64(s + 8) ^ seed);
+			seed = mum(lt_load64(s) ^ K1, lt_load64(s + 8) ^ seed);
 			s += 16;
 			i -= 16;
 		}
-		a = rd64(s + i - 16);
-		b = rd64(s + i - 8);
+		a = lt_load64(s + i - 16);
+		b = lt_load64(s + i - 8);
 	}
 	mul128(&a, &b, a ^ K1, b ^ seed);
 	return mum(a ^ K0 ^ n, b ^ K1);

@@ -748,12 +748,31 @@ static void test_bank_account(void **state)
 
 /* Dates of birth around today and 120 years back: lt_valid_dob reads the
  * clock (two days' margin either side of each bound). */
-static void ymd(time_t t, char *buf, size_t cap)
+static void day_str(time_t t, const char *fmt, char *buf, size_t cap)
 {
 	struct tm tm;
 
 	assert_non_null(gmtime_r(&t, &tm));
-	assert_true(strftime(buf, cap, "%Y-%m-%d", &tm) > 0);
+	assert_true(strftime(buf, cap, fmt, &tm) > 0);
+}
+
+static void ymd(time_t t, char *buf, size_t cap)
+{
+	day_str(t, "%Y-%m-%d", buf, cap);
+}
+
+/* The value fill() writes for today is valid, the one for two days on is
+ * not (a birth date in the future). */
+static void around_today(void (*fill)(time_t, char *, size_t),
+			 lt_validator_fn valid)
+{
+	time_t now = time(NULL);
+	char buf[32];
+
+	fill(now, buf, sizeof buf);
+	assert_int_equal(valid(buf, strlen(buf)), LT_VALID_OK);
+	fill(now + 2 * 86400, buf, sizeof buf);
+	assert_int_equal(valid(buf, strlen(buf)), LT_VALID_NO);
 }
 
 static void test_dob_bounds(void **state)
@@ -763,10 +782,7 @@ static void test_dob_bounds(void **state)
 	char buf[32];
 	(void)state;
 
-	ymd(now, buf, sizeof buf);
-	assert_int_equal(lt_valid_dob(buf, strlen(buf)), LT_VALID_OK);
-	ymd(now + 2 * 86400, buf, sizeof buf);
-	assert_int_equal(lt_valid_dob(buf, strlen(buf)), LT_VALID_NO);
+	around_today(ymd, lt_valid_dob);
 	assert_non_null(gmtime_r(&now, &tm));
 	tm.tm_year -= 120;
 	past = timegm(&tm);
@@ -781,11 +797,10 @@ static void test_dob_bounds(void **state)
 static void rrn_of(time_t t, char *buf, size_t cap)
 {
 	static const int w[12] = { 2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5 };
-	struct tm tm;
 	int sum = 0;
 
-	assert_non_null(gmtime_r(&t, &tm));
-	assert_true(strftime(buf, cap, "%y%m%d", &tm) == 6);
+	day_str(t, "%y%m%d", buf, cap);
+	assert_int_equal(strlen(buf), 6);
 	memcpy(buf + 6, "312345", 7);
 	for (int i = 0; i < 12; i++)
 		sum += (buf[i] - '0') * w[i];
@@ -795,14 +810,8 @@ static void rrn_of(time_t t, char *buf, size_t cap)
 
 static void test_rrn_bounds(void **state)
 {
-	time_t now = time(NULL);
-	char buf[32];
 	(void)state;
-
-	rrn_of(now, buf, sizeof buf);
-	assert_int_equal(lt_valid_kr_rrn(buf, strlen(buf)), LT_VALID_OK);
-	rrn_of(now + 2 * 86400, buf, sizeof buf);
-	assert_int_equal(lt_valid_kr_rrn(buf, strlen(buf)), LT_VALID_NO);
+	around_today(rrn_of, lt_valid_kr_rrn);
 }
 
 /* The cue-word lookup against a linear search of the list: every word,
