@@ -80,13 +80,17 @@ size_t lt_mask(enum lt_mask_style style, const char *v, size_t n, char *out,
  * and merged results do not depend on the build. */
 uint64_t lt_hash64(const void *p, size_t n);
 
-/* The 8 or 4 bytes at p as a word, in the machine's byte order, at any
- * alignment. */
+/* The 8 or 4 bytes at p as a little-endian word (byte 0 lowest) on every
+ * machine, at any alignment: hashes, and so reports, are the same
+ * everywhere. */
 static inline uint64_t lt_load64(const void *p)
 {
 	uint64_t x;
 
 	memcpy(&x, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap64(x);
+#endif
 	return x;
 }
 
@@ -95,6 +99,9 @@ static inline uint32_t lt_load32(const void *p)
 	uint32_t x;
 
 	memcpy(&x, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	x = __builtin_bswap32(x);
+#endif
 	return x;
 }
 

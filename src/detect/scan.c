@@ -612,7 +612,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 				ws[i].started = true;
 		}
 		while (rc == 0 && !oversize && !pipe_failed(&p)) {
-			size_t cut, rest;
+			size_t cut, rest, need;
 			struct block *b;
 
 			if (rd.eof && pend->len == 0)
@@ -640,10 +640,13 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			 * megabytes are not copied */
 			b = pipe_take_free(&p);
 			rest = pend->len - cut;
-			if (b->cap < rest + 1 || b->cap < BLOCK_BYTES * 2) {
+			/* room for the rest, and for what is read next */
+			need = rd.eof ? rest + 1 : BLOCK_BYTES * 2;
+			if (need < rest + 1)
+				need = rest + 1;
+			if (b->cap < need) {
 				free(b->data);
-				b->cap = rest + 1 > BLOCK_BYTES * 2 ? rest + 1
-								    : BLOCK_BYTES * 2;
+				b->cap = need;
 				b->data = lt_xmalloc(b->cap);
 			}
 			swap_buf(b, pend);

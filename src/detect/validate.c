@@ -673,7 +673,7 @@ enum lt_valid lt_valid_sg_postal(const char *s, size_t n)
 struct tok {
 	const char *p;
 	size_t n;
-	unsigned f;          /* word_flags(low) */
+	unsigned f;          /* word_flags of low */
 	char low[16];
 };
 
@@ -949,7 +949,8 @@ static const struct {
  * (byte i of the word in bits 8 * (i % 8) of word i / 8, zero-padded): a
  * lookup is one or two probes, built in registers as tokens() lowers the
  * word.  Built once from cue_words. */
-#define WORD_SLOTS 512
+#define WORD_BITS 9
+#define WORD_SLOTS (1u << WORD_BITS)
 static struct {
 	uint64_t w0, w1;
 	unsigned char f;     /* 0: empty */
@@ -960,8 +961,12 @@ static size_t word_slot(uint64_t w0, uint64_t w1)
 {
 	uint64_t h = w0 * 0x9e3779b97f4a7c15ULL ^ w1 * 0xc2b2ae3d27d4eb4fULL;
 
-	return (size_t)((h ^ (h >> 29)) >> (64 - 9)) & (WORD_SLOTS - 1);
+	return (size_t)((h ^ (h >> 29)) >> (64 - WORD_BITS));
 }
+
+/* at most half full: every probe sequence meets an empty slot soon */
+_Static_assert(sizeof cue_words / sizeof cue_words[0] <= WORD_SLOTS / 2,
+	       "word_tab too small for cue_words");
 
 static void word_init(void)
 {

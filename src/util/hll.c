@@ -8,23 +8,33 @@
 
 #include "lethe/util.h"
 
-/* The 64x64 -> 128-bit product, its halves folded together. */
-static uint64_t mum(uint64_t a, uint64_t b)
-{
-	__extension__ typedef unsigned __int128 u128;
-	u128 r = (u128)a * b;
-
-	return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
-
-/* The 128-bit product of x and y: *lo and *hi. */
+/* The 128-bit product of x and y: *lo and *hi (from 32-bit halves where
+ * the compiler has no 128-bit integers: 32-bit targets). */
 static void mul128(uint64_t *lo, uint64_t *hi, uint64_t x, uint64_t y)
 {
+#if defined(__SIZEOF_INT128__)
 	__extension__ typedef unsigned __int128 u128;
 	u128 r = (u128)x * y;
 
 	*lo = (uint64_t)r;
 	*hi = (uint64_t)(r >> 64);
+#else
+	uint64_t xl = (uint32_t)x, xh = x >> 32, yl = (uint32_t)y, yh = y >> 32;
+	uint64_t ll = xl * yl, lh = xl * yh, hl = xh * yl, hh = xh * yh;
+	uint64_t mid = (ll >> 32) + (uint32_t)lh + (uint32_t)hl;
+
+	*lo = (mid << 32) | (uint32_t)ll;
+	*hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+#endif
+}
+
+/* The product's halves folded together. */
+static uint64_t mum(uint64_t a, uint64_t b)
+{
+	uint64_t lo, hi;
+
+	mul128(&lo, &hi, a, b);
+	return lo ^ hi;
 }
 
 /* wyhash's construction (Wang Yi, public domain), unseeded: a value of up
