@@ -7,10 +7,12 @@
 # generate_series (checksum-valid NRICs, SG mobiles, example.com emails),
 # then times, on the same table:
 #   1. psql: \copy (SELECT * FROM t) TO /dev/null WITH (FORMAT csv) -- the
-#      ceiling, with one stream and with as many parallel streams as lethe
-#      uses (lethe --full reads a table over 16 MiB as -j ctid ranges, -j =
-#      the CPU count; psql then copies the same ranges side by side)
-#   2. lethe scan --full           (MB/s, rows/s, peak RSS)
+#      ceiling, with one stream, with one ctid range per CPU side by side
+#      (the most the machine's COPY gives), and with as many ranges as
+#      lethe uses (lethe --full reads a table over 16 MiB as ctid ranges:
+#      one per worker, -j = the CPU count, or half as many for a server on
+#      the same machine, as here: src/source/pg.c range_count)
+#   2. lethe scan --full, -j = the CPU count (MB/s, rows/s, peak RSS)
 #   3. lethe scan (default sample) (time; target: under 2 s at 10M rows)
 # and where the cores went: the machine's CPU seconds (/proc/stat) during
 # the parallel COPY and during lethe's run, split into lethe's own (from
@@ -97,32 +99,18 @@ best() { sort -g | head -n 1; } # fastest of the runs (first field)
 HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
 busy() { awk -v hz="$HZ" '/^cpu / { b = 0; for (i = 2; i <= NF; i++) if (i != 5 && i != 6) b += $i; printf "%.2f", b / hz }' /proc/stat; }
 
-# 1. plain COPY through psql: one stream, then lethe's ctid ranges side by
-# side (the same split as src/source/pg.c: pages * i / k)
+# 1. plain COPY through psql: one stream, then k ctid ranges side by side
+# (the same split as src/source/pg.c: pages * i / k)
 copy_range() { # WHERE
 	"$PG_BIN/psql" -X -q -U "$PG_SUPER" -d "$DB" \
 		-c "\\copy (SELECT * FROM public.customers $1) TO /dev/null WITH (FORMAT csv)"
 }
-for _ in $(seq "$RUNS"); do
-	a=$(now)
-	copy_range ""
-	b=$(now)
-	calc "$b - $a"; echo
-done >"$W/copy.t"
-t_copy=$(best <"$W/copy.t")
-pages=$(pg_psql "$DB" -Atc "SELECT pg_relation_size('customers') / current_setting('block_size')::int8")
-# lethe's rule (src/source/pg.c open_ranges): -j ranges, -j = online CPUs,
-# at most one per 1024 pages and 64; lethe is given the same -j below
-streams=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-[ "$streams" -le 64 ] || streams=64
-[ "$pages" -ge 2048 ] || streams=1
-[ "$streams" -le $((pages / 1024)) ] || streams=$((pages / 1024))
-for _ in $(seq "$RUNS"); do
+copy_ranges() { # K: "wall-seconds cpu-seconds" of one run
 	c0=$(busy)
 	a=$(now)
 	i=0; pids=""
-	while [ "$i" -lt "$streams" ]; do
-		lo=$((pages * i / streams)); hi=$((pages * (i + 1) / streams))
+	while [ "$i" -lt "$1" ]; do
+		lo=$((pages * i / $1)); hi=$((pages * (i + 1) / $1))
 		copy_range "WHERE ctid >= '($lo,0)'::tid AND ctid < '($hi,0)'::tid" &
 		pids="$pids $!"
 		i=$((i + 1))
@@ -134,15 +122,46 @@ for _ in $(seq "$RUNS"); do
 	b=$(now)
 	c1=$(busy)
 	echo "$(calc "$b - $a") $(calc "$c1 - $c0")"
-done >"$W/copyn.t"
+}
+# lethe's rule (src/source/pg.c): at most one range per 1024 pages and 64,
+# one stream under 2048 pages
+cap_ranges() { # K
+	k=$1
+	[ "$k" -le 64 ] || k=64
+	[ "$pages" -ge 2048 ] || k=1
+	[ "$k" -le $((pages / 1024)) ] || k=$((pages / 1024))
+	echo "$k"
+}
+for _ in $(seq "$RUNS"); do
+	a=$(now)
+	copy_range ""
+	b=$(now)
+	calc "$b - $a"; echo
+done >"$W/copy.t"
+t_copy=$(best <"$W/copy.t")
+pages=$(pg_psql "$DB" -Atc "SELECT pg_relation_size('customers') / current_setting('block_size')::int8")
+jobs=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+# one range per CPU: the machine's COPY at its fastest
+streams=$(cap_ranges "$jobs")
+for _ in $(seq "$RUNS"); do copy_ranges "$streams"; done >"$W/copyn.t"
 read -r t_copyn cpu_copyn < <(best <"$W/copyn.t")
+# lethe's ranges with -j = the CPU count and the server on this machine
+lstreams=$(cap_ranges $((jobs / 2 > 0 ? jobs / 2 : 1)))
+if [ "$lstreams" -eq 1 ]; then
+	t_copyl=$t_copy
+elif [ "$lstreams" -eq "$streams" ]; then
+	t_copyl=$t_copyn
+else
+	for _ in $(seq "$RUNS"); do copy_ranges "$lstreams"; done >"$W/copyl.t"
+	read -r t_copyl _ < <(best <"$W/copyl.t")
+fi
 
-# 2. lethe scan --full (as many streams; peak RSS from /usr/bin/time -v)
+# 2. lethe scan --full (-j the CPU count; peak RSS from /usr/bin/time -v)
 for i in $(seq "$RUNS"); do
 	c0=$(busy)
 	a=$(now)
 	rc=0
-	$TIME -v -o "$W/full.$i.time" "$LETHE" scan --full -j "$streams" -q -f json \
+	$TIME -v -o "$W/full.$i.time" "$LETHE" scan --full -j "$jobs" -q -f json \
 		-o "$W/full.json" "$URI" >"$W/full.out" 2>"$W/full.err" || rc=$?
 	b=$(now)
 	if [ "$rc" -gt 1 ]; then
@@ -181,16 +200,21 @@ printf "  %-34s %8s s  %8s MiB/s  %12s rows/s\n" \
 printf "  %-34s %8s s  %8s MiB/s  %12s rows/s\n" \
 	"psql \\copy, $streams ctid ranges at once" "$(fmt "$t_copyn")" \
 	"$(fmt "$(calc "$mb / $t_copyn")" 1f)" "$(fmt "$(calc "$ROWS / $t_copyn")" 0f)"
+if [ "$lstreams" -ne 1 ] && [ "$lstreams" -ne "$streams" ]; then
+	printf "  %-34s %8s s  %8s MiB/s  %12s rows/s\n" \
+		"psql \\copy, $lstreams ctid ranges (lethe's)" "$(fmt "$t_copyl")" \
+		"$(fmt "$(calc "$mb / $t_copyl")" 1f)" "$(fmt "$(calc "$ROWS / $t_copyl")" 0f)"
+fi
 printf "  %-34s %8s s  %8s MiB/s  %12s rows/s  peak RSS %s MiB  (rows %s)\n" \
-	"lethe scan --full ($streams streams)" "$(fmt "$t_full")" \
+	"lethe scan --full -j$jobs ($lstreams stream$([ "$lstreams" -eq 1 ] || echo s))" "$(fmt "$t_full")" \
 	"$(fmt "$(calc "$mb / $t_full")" 1f)" "$(fmt "$(calc "$ROWS / $t_full")" 0f)" \
 	"$(fmt "$(calc "$rss / 1024")" 1f)" "${scanned% *}"
 printf "  %-34s %8s s  %s  peak RSS %s MiB\n" "lethe scan (default sample)" \
 	"$(fmt "$t_sample")" "(rows ${sampled% *}, sampled ${sampled#* })" \
 	"$(fmt "$(calc "$rss_s / 1024")" 1f)"
-printf "  lethe --full / plain COPY throughput: %s%% of %d streams (target >= 90%%), %s%% of one\n" \
-	"$(fmt "$(calc "100 * $t_copyn / $t_full")" 0f)" "$streams" \
-	"$(fmt "$(calc "100 * $t_copy / $t_full")" 0f)"
+printf "  lethe --full / plain COPY throughput: %s%% of the COPY with lethe's %d stream(s) (target >= 90%%), %s%% of %d streams\n" \
+	"$(fmt "$(calc "100 * $t_copyl / $t_full")" 0f)" "$lstreams" \
+	"$(fmt "$(calc "100 * $t_copyn / $t_full")" 0f)" "$streams"
 # where the cores went: the server's share is the machine's busy time less
 # lethe's own (other load on the machine counts as the server's)
 cpu_server=$(calc "$cpu_full - $cpu_lethe")

@@ -1062,8 +1062,26 @@ static int range_begin(struct pg_stream *ps, PGconn *c, const char *snap,
 	return 0;
 }
 
+/* How many ctid ranges --full reads a large table in, for this many
+ * workers.  A server on this machine (a Unix socket, a loopback address)
+ * runs on the cores the workers use, and each range's COPY keeps a backend
+ * busy: half as many ranges as workers, at least one, read fastest
+ * (bench/pg_bench.sh, 2M rows on 2 cores with -j2: one range 1.45-1.50 s,
+ * two 1.60-1.68 s).  A server elsewhere gets one range per worker. */
+static size_t range_count(PGconn *c, unsigned workers)
+{
+	const char *h = PQhost(c), *a = PQhostaddr(c);
+	bool local = !h || !*h || h[0] == '/' || h[0] == '@' ||
+		     strcmp(h, "localhost") == 0 ||
+		     (a && (strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0));
+
+	if (!local)
+		return workers;
+	return workers / 2 ? workers / 2 : 1;
+}
+
 /* --full on a large table with several workers: the table's pages are cut
- * into o->streams ctid ranges (TID range scans: PostgreSQL 14+), each read
+ * into k ctid ranges (TID range scans: PostgreSQL 14+), each read
  * by its own connection inside one exported snapshot, so together they see
  * exactly the rows one COPY would.  Only the first range's COPY has the
  * header.  A table under 16 MiB, or any failure to set up, keeps one
@@ -1071,13 +1089,13 @@ static int range_begin(struct pg_stream *ps, PGconn *c, const char *snap,
  * started; otherwise the error is returned). */
 static int open_ranges(const struct lt_source *src, const struct lt_stream_opts *o,
 		       struct pg_stream *ps, PGconn *c, const char *rel,
-		       const char *relid, const char *cols, char *msg, size_t cap)
+		       const char *relid, const char *cols, size_t k,
+		       char *msg, size_t cap)
 {
 	const char *params[1] = { relid };
 	PGresult *r;
 	char snap[128];
 	int64_t pages = 0;
-	size_t k = o->streams;
 	char *sql;
 
 	r = run(c, "SELECT pg_catalog.pg_export_snapshot(),"
@@ -1256,9 +1274,9 @@ int lt_pg_stream_open(const struct lt_source *src,
 	}
 
 	if (ps->full_read && o->streams > 1 && relkind == 'r' &&
-	    PQserverVersion(c) >= 140000) {
+	    PQserverVersion(c) >= 140000 && range_count(c, o->streams) > 1) {
 		if (open_ranges(src, o, ps, c, rel, relid, cols.data ? cols.data : "",
-				msg, sizeof msg) < 0)
+				range_count(c, o->streams), msg, sizeof msg) < 0)
 			goto fail;
 	}
 	if (ps->nmore == 0) {
