@@ -45,7 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/select.h>
+#include <poll.h>
 
 #include <libpq-fe.h>
 
@@ -741,30 +741,33 @@ static int copy_finish(struct lt_stream *s, struct pg_stream *ps,
  * data (or an error), then lets libpq read it. */
 static void wait_readers(struct pg_stream *ps)
 {
-	fd_set rfds;
-	int maxfd = -1;
+	struct pollfd fds[64];   /* a table has at most 64 ranges */
+	size_t nf = 0;
 
-	FD_ZERO(&rfds);
+	for (size_t k = 0; k <= ps->nmore && nf < 64; k++) {
+		struct pg_reader *r = reader_at(ps, k);
+		int fd;
+
+		if (!r->in_copy || !r->conn || (fd = PQsocket(r->conn)) < 0)
+			continue;
+		fds[nf].fd = fd;
+		fds[nf].events = POLLIN;
+		fds[nf].revents = 0;
+		nf++;
+	}
+	if (nf == 0 || poll(fds, (nfds_t)nf, -1) < 0)
+		return;
+	/* any socket with input, an error or a hang-up: read what came
+	 * (libpq notices a failed connection there) */
 	for (size_t k = 0; k <= ps->nmore; k++) {
 		struct pg_reader *r = reader_at(ps, k);
 		int fd;
 
 		if (!r->in_copy || !r->conn || (fd = PQsocket(r->conn)) < 0)
 			continue;
-		FD_SET(fd, &rfds);
-		if (fd > maxfd)
-			maxfd = fd;
-	}
-	if (maxfd < 0)
-		return;
-	if (select(maxfd + 1, &rfds, NULL, NULL, NULL) < 0)
-		return;
-	for (size_t k = 0; k <= ps->nmore; k++) {
-		struct pg_reader *r = reader_at(ps, k);
-
-		if (r->in_copy && r->conn && PQsocket(r->conn) >= 0 &&
-		    FD_ISSET(PQsocket(r->conn), &rfds))
-			PQconsumeInput(r->conn);
+		for (size_t i = 0; i < nf; i++)
+			if (fds[i].fd == fd && fds[i].revents)
+				PQconsumeInput(r->conn);
 	}
 }
 
