@@ -29,11 +29,11 @@ run() {
 		[ "$k" -gt "$RSS_KB" ] && RSS_KB=$k
 		i=$((i + 1))
 	done
-	MBS=$(awk "BEGIN{ s=$SECS; if (s < 0.001) s = 0.001; printf \"%.0f\", $BYTES/1048576/s }")
-	printf '%-40s %8s s %8s MB/s %8s MB RSS\n' "$label" "$SECS" "$MBS" "$((RSS_KB / 1024))"
+	MBS=$(awk "BEGIN{ s=$SECS; if (s < 0.001) s = 0.001; printf \"%.0f\", $BYTES/1e6/s }")
+	printf '%-40s %8s s %8s MB/s %8s MB RSS\n' "$label" "$SECS" "$MBS" "$((RSS_KB * 1024 / 1000000))"
 }
 
-echo "lethe bench: $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB customers export, 15 columns; $CPUS cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
+echo "lethe bench: $(awk "BEGIN{printf \"%.0f\", $BYTES/1e6}") MB customers export, 15 columns (MB: 10^6 bytes); $CPUS cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'))"
 printf '%-40s %10s %13s %15s\n' "what" "time" "throughput" "peak RSS"
 run "cat" "cat '$CSV'";                                   CAT=$MBS
 run "gzip -dc" "gzip -dc '$GZ'";                          GZIP=$MBS
@@ -53,7 +53,7 @@ awk "BEGIN{
   printf \"lethe/rg -z (gzip, all cores vs rg -z):   %.2f\n\", ($RGZ>0)?$GN/$RGZ:0;
   printf \"lethe/gzip -dc (gzip, all cores):         %.2f\n\", ($GZIP>0)?$GN/$GZIP:0;
 }"
-echo "peak RSS: -j1 $((R1 / 1024)) MB, -j$CPUS $((RN / 1024)) MB (plain), $((RG_RSS / 1024)) MB (gzip)"
+echo "peak RSS: -j1 $((R1 * 1024 / 1000000)) MB, -j$CPUS $((RN * 1024 / 1000000)) MB (plain), $((RG_RSS * 1024 / 1000000)) MB (gzip)"
 
 # Table shapes: a wide export (memory grows with columns, never rows) and
 # many small exports (one per worker at a time, each parsed by the
@@ -72,16 +72,16 @@ fi
 echo
 FULL_BYTES=$BYTES
 BYTES=$(stat -c %s "$WIDE")
-echo "shapes: a $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB export of 2,000 columns x 4,000 rows; up to 256 files of 1 MiB cut from the export"
+echo "shapes: a $(awk "BEGIN{printf \"%.0f\", $BYTES/1e6}") MB export of 2,000 columns x 4,000 rows; up to 256 files of 1 MiB cut from the export"
 run "lethe scan -j1 (2,000 columns)" "./lethe scan -q -f json -j1 '$WIDE'"; W1=$RSS_KB
 run "lethe scan -j$CPUS (2,000 columns)" "./lethe scan -q -f json -j$CPUS '$WIDE'"; WN=$RSS_KB
 BYTES=$(cat "$SMALL"/*.csv | wc -c)
 NSMALL=$(ls "$SMALL" | wc -l)
-echo "($NSMALL small files, $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB in all)"
+echo "($NSMALL small files, $(awk "BEGIN{printf \"%.0f\", $BYTES/1e6}") MB in all)"
 run "lethe scan -j$CPUS ($NSMALL small files)" "./lethe scan -q -f json -j$CPUS '$SMALL'"
 run "  the same, LETHE_PARSER=libcsv" "LETHE_PARSER=libcsv ./lethe scan -q -f json -j$CPUS '$SMALL'"
 BYTES=$FULL_BYTES
-echo "peak RSS, 2,000 columns: -j1 $((W1 / 1024)) MB, -j$CPUS $((WN / 1024)) MB"
+echo "peak RSS, 2,000 columns: -j1 $((W1 * 1024 / 1000000)) MB, -j$CPUS $((WN * 1024 / 1000000)) MB"
 
 # The parts on their own: the CSV parsers (libcsv through lt_csv, and the
 # block splitter) on the plain file in memory, and gzip inflate through the

@@ -38,7 +38,7 @@ secs() {
 	tail -n 1 "$DIR/.ctime"
 }
 
-echo "lethe $REV against this tree: $(awk "BEGIN{printf \"%.0f\", $BYTES/1048576}") MB export; $CPUS cores; best of $RUNS, run alternately"
+echo "lethe $REV against this tree: $(awk "BEGIN{printf \"%.0f\", $BYTES/1e6}") MB export (MB: 10^6 bytes); $CPUS cores; best of $RUNS, run alternately"
 printf '%-22s %10s %10s %10s %10s %8s\n' "what" "before s" "after s" "before" "after" "speed-up"
 for cfg in "-j1 plain" "-j$CPUS plain" "-j1 gzip" "-j$CPUS gzip"; do
 	set -- $cfg
@@ -58,7 +58,7 @@ for cfg in "-j1 plain" "-j$CPUS plain" "-j1 gzip" "-j$CPUS gzip"; do
 	awk -v w="$cfg" -v o="$bo" -v n="$bn" -v b="$BYTES" 'BEGIN{
 	  if (o < 0.001) o = 0.001; if (n < 0.001) n = 0.001;
 	  printf "%-22s %10.2f %10.2f %6.0f MB/s %6.0f MB/s %7.2fx\n", w, o, n,
-	         b/1048576/o, b/1048576/n, o/n }'
+	         b/1e6/o, b/1e6/n, o/n }'
 done
 
 # instructions: deterministic where the timings above swing by 10-30%
