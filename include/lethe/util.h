@@ -13,7 +13,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "lethe/err.h"
 
@@ -80,29 +79,23 @@ size_t lt_mask(enum lt_mask_style style, const char *v, size_t n, char *out,
  * and merged results do not depend on the build. */
 uint64_t lt_hash64(const void *p, size_t n);
 
-/* The 8 or 4 bytes at p as a little-endian word (byte 0 lowest) on every
+/* The 4 or 8 bytes at p as a little-endian word (byte 0 lowest) on every
  * machine, at any alignment: hashes, and so reports, are the same
- * everywhere. */
-static inline uint64_t lt_load64(const void *p)
-{
-	uint64_t x;
-
-	memcpy(&x, p, 8);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	x = __builtin_bswap64(x);
-#endif
-	return x;
-}
-
+ * everywhere.  Compilers make each one load (and a byte swap where the
+ * machine is big-endian). */
 static inline uint32_t lt_load32(const void *p)
 {
-	uint32_t x;
+	const unsigned char *b = p;
 
-	memcpy(&x, p, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	x = __builtin_bswap32(x);
-#endif
-	return x;
+	return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+
+static inline uint64_t lt_load64(const void *p)
+{
+	const unsigned char *b = p;
+
+	return lt_load32(b) | (uint64_t)lt_load32(b + 4) << 32;
 }
 
 #define LT_HLL_P 12

@@ -101,7 +101,7 @@ static inline uint64_t classify64(const struct scan *s, const unsigned char *q)
 	for (int i = 0; i < 8; i++) {
 		uint64_t w, h;
 
-		memcpy(&w, q + 8 * i, 8); /* little-endian bytes assumed below */
+		w = lt_load64(q + 8 * i);   /* byte 0 lowest */
 		h = eq_bytes(w, ones * s->delim) | eq_bytes(w, ones * '"') |
 		    eq_bytes(w, ones * '\r') | eq_bytes(w, ones * '\n');
 		/* gather the 8 high bits into one byte */
