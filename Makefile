@@ -38,7 +38,7 @@ UNIT_ASAN:= $(UNIT_SRC:tests/unit/%.c=build/asan/tests/%)
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 HDRS     := $(wildcard include/lethe/*.h src/*.h src/*/*.h)
 
-# Profile-guided release build (GCC; 6-7% faster scans, see README): the
+# Profile-guided release build (GCC; faster scans, see README): the
 # sources are built once instrumented (build/pgo), that lethe trains on
 # the generated corpus and the fixtures (tools/pgo_train.sh), and the
 # release objects are built with the profile; code the training does not

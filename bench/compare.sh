@@ -61,7 +61,7 @@ for cfg in "-j1 plain" "-j$CPUS plain" "-j1 gzip" "-j$CPUS gzip"; do
 	         b/1e6/o, b/1e6/n, o/n }'
 done
 
-# instructions: deterministic where the timings above swing by 10-30%
+# instructions: deterministic where the timings above swing between runs
 if command -v valgrind > /dev/null; then
 	CSV20=$(BENCH_MB=20 BENCH_DIR="$DIR" sh -c '. bench/data.sh; echo "$CSV"')
 	ir() {
@@ -75,7 +75,7 @@ if command -v valgrind > /dev/null; then
 	io=$(ir "$OLD") && inew=$(ir "$NEW") || exit 1
 	awk -v o="$io" -v n="$inew" -v b="$(stat -c %s "$CSV20")" 'BEGIN{
 	  if (o == "" || n == "") { print "instructions: valgrind gave no count"; exit 1 }
-	  printf "instructions, -j1 on a %.0f MB export (cachegrind): %.0f M before, %.0f M after (%.0f and %.0f per byte), %.2fx fewer\n",
+	  printf "instructions, -j1 on a %.0f MiB export (cachegrind): %.0f M before, %.0f M after (%.0f and %.0f per byte), %.2fx fewer\n",
 	         b/1048576, o/1e6, n/1e6, o/b, n/b, o/n }'
 else
 	echo "instructions: valgrind not installed (make deps installs it)"

@@ -191,9 +191,8 @@ t_sample=$(best <"$W/sample.t")
 sampled=$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["sources"][0]; print(s.get("rows_scanned"), s.get("sampled"))' "$W/sample.json" 2>/dev/null || echo "? ?")
 rss_s=$(awk -F': ' '/Maximum resident/ { print $2 }' "$W"/sample.*.time | sort -n | tail -n 1)
 
-cpus=$(nproc 2>/dev/null || echo "?")
 echo
-echo "PostgreSQL read benchmark: $ROWS rows, table $size, CSV $(fmt "$mb" 1f) MiB, $cpus CPUs, best of $RUNS"
+echo "PostgreSQL read benchmark: $ROWS rows, table $size, CSV $(fmt "$mb" 1f) MiB, $jobs CPUs, best of $RUNS"
 printf "  %-34s %8s s  %8s MiB/s  %12s rows/s\n" \
 	"psql \\copy TO /dev/null (1 stream)" "$(fmt "$t_copy")" \
 	"$(fmt "$(calc "$mb / $t_copy")" 1f)" "$(fmt "$(calc "$ROWS / $t_copy")" 0f)"
@@ -222,12 +221,12 @@ printf "  CPU seconds, all cores (/proc/stat): %d-stream COPY %s; lethe --full r
 	"$streams" "$(fmt "$cpu_copyn")" "$(fmt "$cpu_full")" "$(fmt "$cpu_lethe")" "$(fmt "$cpu_server")"
 printf "  per MiB: lethe %s ms of CPU, the server and the rest %s ms; on %s cores sharing both, lethe can read at most ~%s MiB/s (%s%% of the %d-stream COPY)\n" \
 	"$(fmt "$(calc "1000 * $cpu_lethe / $mb")" 1f)" \
-	"$(fmt "$(calc "1000 * $cpu_server / $mb")" 1f)" "$cpus" \
-	"$(fmt "$(calc "$cpus * $mb / ($cpu_lethe + $cpu_server)")" 0f)" \
-	"$(fmt "$(calc "100 * $cpus * $t_copyn / ($cpu_lethe + $cpu_server)")" 0f)" "$streams"
+	"$(fmt "$(calc "1000 * $cpu_server / $mb")" 1f)" "$jobs" \
+	"$(fmt "$(calc "$jobs * $mb / ($cpu_lethe + $cpu_server)")" 0f)" \
+	"$(fmt "$(calc "100 * $jobs * $t_copyn / ($cpu_lethe + $cpu_server)")" 0f)" "$streams"
 # the target in the same terms: 90% of the COPY's rate leaves this much CPU
 # per MiB for lethe once the server's share is paid
-need=$(calc "1000 * ($cpus * $t_copyn / (0.9 * $mb) - $cpu_server / $mb)")
+need=$(calc "1000 * ($jobs * $t_copyn / (0.9 * $mb) - $cpu_server / $mb)")
 if awk "BEGIN { exit !($need > 0) }"; then
 	printf "  for 90%% of the %d-stream COPY here, lethe may spend at most %s ms of CPU per MiB (~%s MiB/s per core): %sx less than now\n" \
 		"$streams" "$(fmt "$need" 2f)" "$(fmt "$(calc "1000 / $need")" 0f)" \

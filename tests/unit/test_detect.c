@@ -761,18 +761,24 @@ static void ymd(time_t t, char *buf, size_t cap)
 	day_str(t, "%Y-%m-%d", buf, cap);
 }
 
-/* The value fill() writes for today is valid, the one for two days on is
- * not (a birth date in the future).  The validators read the date once per
- * process: in the first ten minutes of a UTC day (a run that may have
- * begun the day before) "today" is yesterday, valid either way. */
+/* The value fill() writes for today is valid, the ones for tomorrow and two
+ * days on are not (a birth date in the future).  The validators read the
+ * date once per process: in the first ten minutes of a UTC day (a run
+ * that may have begun the day before) "today" may be yesterday, so today
+ * is then tested as yesterday and tomorrow not at all. */
 static void around_today(void (*fill)(time_t, char *, size_t),
 			 lt_validator_fn valid)
 {
 	time_t now = time(NULL);
+	bool early = now % 86400 < 600;
 	char buf[32];
 
-	fill(now % 86400 < 600 ? now - 600 : now, buf, sizeof buf);
+	fill(early ? now - 600 : now, buf, sizeof buf);
 	assert_int_equal(valid(buf, strlen(buf)), LT_VALID_OK);
+	if (!early) {
+		fill(now + 86400, buf, sizeof buf);
+		assert_int_equal(valid(buf, strlen(buf)), LT_VALID_NO);
+	}
 	fill(now + 2 * 86400, buf, sizeof buf);
 	assert_int_equal(valid(buf, strlen(buf)), LT_VALID_NO);
 }
