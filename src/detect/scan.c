@@ -357,11 +357,14 @@ static void swap_buf(struct block *b, struct lt_buf *t)
 	t->cap = cap;
 }
 
-/* Drops the first cut bytes of t (parsed, or handed out as a block),
- * keeping its NUL; a cut scan resumes where it stopped (see find_cut). */
-static void consume(struct lt_buf *t, size_t cut, size_t *scan_pos)
+/* Drops the first cut bytes of t's text (parsed, or handed out as a
+ * block), keeping its NUL; a cut scan resumes where it stopped (see
+ * find_cut).  The text is at from: t->data, or the buffer t gave a block
+ * (swap_buf), whose tail is copied over. */
+static void consume(struct lt_buf *t, const char *from, size_t cut,
+		    size_t *scan_pos)
 {
-	memmove(t->data, t->data + cut, t->len - cut);
+	memmove(t->data, from + cut, t->len - cut);
 	t->len -= cut;
 	t->data[t->len] = '\0';
 	*scan_pos = *scan_pos > cut ? *scan_pos - cut : 0;
@@ -527,7 +530,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			line0 += count_lines(text.data, cut);
 			byte0 += cut;
 			rc = parse_block(&main_sink, &co, &b, true, &err);
-			consume(&text, cut, &scan_pos);
+			consume(&text, text.data, cut, &scan_pos);
 		}
 	} else if (rc == 0) {
 		/* ---- block pipeline ---- */
@@ -578,13 +581,11 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 			if (first > 0) {
 				struct block hb = { .data = pend->data, .len = first,
 						    .line0 = line0, .byte0 = byte0 };
-				size_t none = 0;
-
 				/* counted before the parse rewrites it */
 				line0 += count_lines(pend->data, first);
 				byte0 += first;
 				rc = parse_block(&main_sink, &co, &hb, p.split, &err);
-				consume(pend, first, &none);
+				consume(pend, pend->data, first, &scan_pos);
 			}
 			/* blank lines before the header give no record */
 			if (rc == 0 && main_sink.want_header &&
@@ -650,10 +651,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 				b->data = lt_xmalloc(b->cap);
 			}
 			swap_buf(b, pend);
-			memcpy(pend->data, b->data + cut, rest);
-			pend->len = rest;
-			pend->data[rest] = '\0';
-			scan_pos = scan_pos > cut ? scan_pos - cut : 0;
+			consume(pend, b->data, cut, &scan_pos);
 			b->len = cut;
 			b->line0 = line0;
 			b->byte0 = byte0;
