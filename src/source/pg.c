@@ -595,6 +595,8 @@ skip:
 
 /* ---- streams ----------------------------------------------------------- */
 
+#define MAX_RANGES 64   /* ctid ranges (connections) per table at most */
+
 /* One connection reading one COPY.  The --full parallel version (issue 7)
  * gives each ctid range its own reader sharing the first one's snapshot. */
 struct pg_reader {
@@ -742,34 +744,26 @@ static int copy_finish(struct lt_stream *s, struct pg_stream *ps,
  * data (or an error), then lets libpq read it. */
 static void wait_readers(struct pg_stream *ps)
 {
-	struct pollfd fds[64];   /* a table has at most 64 ranges */
+	struct pollfd fds[MAX_RANGES];
+	struct pg_reader *who[MAX_RANGES];
 	size_t nf = 0;
 
-	for (size_t k = 0; k <= ps->nmore && nf < 64; k++) {
+	for (size_t k = 0; k <= ps->nmore && nf < MAX_RANGES; k++) {
 		struct pg_reader *r = reader_at(ps, k);
 		int fd;
 
 		if (!r->in_copy || !r->conn || (fd = PQsocket(r->conn)) < 0)
 			continue;
-		fds[nf].fd = fd;
-		fds[nf].events = POLLIN;
-		fds[nf].revents = 0;
-		nf++;
+		fds[nf] = (struct pollfd){ .fd = fd, .events = POLLIN };
+		who[nf++] = r;
 	}
 	if (nf == 0 || poll(fds, (nfds_t)nf, -1) < 0)
 		return;
-	/* any socket with input, an error or a hang-up: read what came
+	/* a socket with input, an error or a hang-up: read what came
 	 * (libpq notices a failed connection there) */
-	for (size_t k = 0; k <= ps->nmore; k++) {
-		struct pg_reader *r = reader_at(ps, k);
-		int fd;
-
-		if (!r->in_copy || !r->conn || (fd = PQsocket(r->conn)) < 0)
-			continue;
-		for (size_t i = 0; i < nf; i++)
-			if (fds[i].fd == fd && fds[i].revents)
-				PQconsumeInput(r->conn);
-	}
+	for (size_t i = 0; i < nf; i++)
+		if (fds[i].revents)
+			PQconsumeInput(who[i]->conn);
 }
 
 /* Hands out whole COPY rows, switching readers only between rows, so the
@@ -1132,8 +1126,8 @@ static int open_ranges(const struct lt_source *src, const struct lt_stream_opts 
 		return 0;
 	if (k > (size_t)(pages / 1024))
 		k = (size_t)(pages / 1024);
-	if (k > 64)
-		k = 64;
+	if (k > MAX_RANGES)
+		k = MAX_RANGES;
 	ps->more = lt_xcalloc(k - 1, sizeof *ps->more);
 	for (size_t i = 0; i < k; i++) {
 		int64_t lo = pages * (int64_t)i / (int64_t)k;
@@ -1189,6 +1183,7 @@ int lt_pg_stream_open(const struct lt_source *src,
 	PGconn *c;
 	struct lt_buf cols, from;
 	uint64_t seed;
+	size_t nranges;
 	int i, n;
 
 	if (!o)
@@ -1294,10 +1289,11 @@ int lt_pg_stream_open(const struct lt_source *src,
 		goto fail;
 	}
 
-	if (ps->full_read && o->streams > 1 && relkind == 'r' &&
-	    PQserverVersion(c) >= 140000 && range_count(c, o->streams) > 1) {
+	nranges = range_count(c, o->streams);
+	if (ps->full_read && nranges > 1 && relkind == 'r' &&
+	    PQserverVersion(c) >= 140000) {
 		if (open_ranges(src, o, ps, c, rel, relid, cols.data ? cols.data : "",
-				range_count(c, o->streams), msg, sizeof msg) < 0)
+				nranges, msg, sizeof msg) < 0)
 			goto fail;
 	}
 	if (ps->nmore == 0) {
