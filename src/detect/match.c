@@ -91,7 +91,8 @@ struct lt_matcher {
 	 * per byte class the detectors a class fails or satisfies, and per
 	 * first byte (cell_first).  Within their ends they decide every test
 	 * of prefilter(). */
-	bool wide;                    /* more than 64 detectors: no tables */
+	bool wide;                    /* more than 64 detectors, or unfiltered:
+	                               * no tables, each detector tested */
 	uint64_t dig_ok[TAB_DIG + 1], run_ok[TAB_DIG + 1];
 	uint64_t tlen_ok[TAB_LEN + 1], clen_ok[TAB_LEN + 1];
 	uint64_t text_dets, cell_dets;
@@ -1034,10 +1035,6 @@ size_t lt_match_cell_lead(struct lt_matcher *m, const char *cell, size_t n,
 	if ((cand & m->word_dets) &&
 	    !(n < 64 ? digit_word_masks(&f) : digit_word(cell, n)))
 		cand &= ~m->word_dets;
-	if (m->unfiltered) {
-		cand = ndet >= 64 ? ~(uint64_t)0 : ((uint64_t)1 << ndet) - 1;
-		tabled = false;
-	}
 	if (enabled && !m->wide)
 		cand &= enabled[0];
 	if (lead >= 0 && (size_t)lead < ndet &&
@@ -1120,6 +1117,7 @@ void lt_matcher_shape_cache(struct lt_matcher *m, bool on)
 void lt_matcher_prefilter(struct lt_matcher *m, bool on)
 {
 	m->unfiltered = !on;
+	m->wide = !on || m->ndet > 64;   /* every detector, each tested */
 }
 
 size_t lt_match_cell(struct lt_matcher *m, const char *cell, size_t n,
