@@ -123,16 +123,14 @@ static uint64_t value_hash(const char *v, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)v;
 	unsigned char buf[256];
-	size_t k = 0;
+	size_t k = 0, i = 0, fast = n < sizeof buf ? n : sizeof buf;
 
-	if (n <= sizeof buf) {   /* no bound to test per byte */
-		for (size_t i = 0; i < n; i++) {
-			buf[k] = canon[u[i]];
-			k += buf[k] != 0;
-		}
-		return lt_hash64(buf, k);
+	/* k <= i: the first sizeof buf bytes need no bound per byte */
+	for (; i < fast; i++) {
+		buf[k] = canon[u[i]];
+		k += buf[k] != 0;
 	}
-	for (size_t i = 0; i < n && k < sizeof buf; i++) {
+	for (; i < n && k < sizeof buf; i++) {
 		buf[k] = canon[u[i]];
 		k += buf[k] != 0;
 	}
@@ -298,14 +296,14 @@ static void keep_sample(struct vals *a, uint64_t h, const char *masked)
 	snprintf(a->samples[pos], sizeof a->samples[pos], "%s", masked);
 }
 
-static void add_sample(const struct lt_detector_info *di, struct vals *a,
-		       uint64_t h, const char *v, size_t n)
+static void add_sample(const struct lt_packset *ps, size_t det,
+		       struct vals *a, uint64_t h, const char *v, size_t n)
 {
 	char m[96];
 
 	if (a->n_samples == SAMPLE_POOL && h >= a->sample_hash[SAMPLE_POOL - 1])
 		return;   /* the common case: no masking work */
-	lt_mask(di->mask, v, n, m, sizeof m);
+	lt_mask(lt_packset_info(ps, det)->mask, v, n, m, sizeof m);
 	keep_sample(a, h, m);
 }
 
@@ -483,8 +481,8 @@ void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 				a->v = vals_new();
 			vh = value_hash(cell + hit->off, hit->len);
 			lt_hll_add(&a->v->hll, vh);
-			add_sample(lt_packset_info(p->ps, hit->det), a->v, vh,
-				   cell + hit->off, hit->len);
+			add_sample(p->ps, hit->det, a->v, vh, cell + hit->off,
+				   hit->len);
 		}
 		/* exclusive: the only accepted detector of its category here */
 		for (size_t h = 0; h < nh; h++) {

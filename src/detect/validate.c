@@ -174,8 +174,6 @@ static void civil_from_days(long z, long *y, int *m, int *d);
  * about retention).  Read once per process: every date of a scan is held
  * against the same day, and no validator calls time() per cell. */
 struct today {
-	long y;
-	int m, d;
 	long days;       /* since 1970-01-01 */
 	long oldest;     /* the day 120 years before (29 February: the 28th) */
 };
@@ -184,11 +182,12 @@ static pthread_once_t today_once = PTHREAD_ONCE_INIT;
 
 static void today_init(void)
 {
+	long y;
+	int m, d;
+
 	today_v.days = (long)(time(NULL) / 86400);
-	civil_from_days(today_v.days, &today_v.y, &today_v.m, &today_v.d);
-	today_v.oldest = days_from_civil(today_v.y - 120, today_v.m,
-					 today_v.m == 2 && today_v.d == 29
-						 ? 28 : today_v.d);
+	civil_from_days(today_v.days, &y, &m, &d);
+	today_v.oldest = days_from_civil(y - 120, m, m == 2 && d == 29 ? 28 : d);
 }
 
 static const struct today *today(void)
@@ -197,19 +196,12 @@ static const struct today *today(void)
 	return &today_v;
 }
 
-/* Whether y-mo-d lies after the current UTC date. */
+/* Whether the real date y-mo-d lies after the current UTC date. */
 static bool after_today(int y, int mo, int d)
 {
-	const struct today *t;
-
 	if (y < 2000) /* cheap exit for every past century */
 		return false;
-	t = today();
-	if (y != t->y)
-		return y > t->y;
-	if (mo != t->m)
-		return mo > t->m;
-	return d > t->d;
+	return days_from_civil(y, mo, d) > today()->days;
 }
 
 enum lt_valid lt_valid_kr_rrn(const char *s, size_t n)
@@ -678,6 +670,8 @@ struct tok {
 };
 
 static unsigned word_flags(uint64_t w0, uint64_t w1);
+static void word_init(void);
+static pthread_once_t word_once = PTHREAD_ONCE_INIT;   /* word_tab built */
 
 static bool tok_sep(char c)
 {
@@ -689,6 +683,7 @@ static size_t tokens(const char *s, size_t n, struct tok *t, size_t cap)
 {
 	size_t k = 0, i = 0;
 
+	pthread_once(&word_once, word_init);   /* once a cell, not a word */
 	while (i < n && k < cap) {
 		size_t j, m, l = 0;
 		uint64_t w0 = 0, w1 = 0;   /* low as word_flags keys it */
@@ -955,8 +950,6 @@ static struct {
 	uint64_t w0, w1;
 	unsigned char f;     /* 0: empty */
 } word_tab[WORD_SLOTS];
-static pthread_once_t word_once = PTHREAD_ONCE_INIT;
-
 static size_t word_slot(uint64_t w0, uint64_t w1)
 {
 	uint64_t h = w0 * 0x9e3779b97f4a7c15ULL ^ w1 * 0xc2b2ae3d27d4eb4fULL;
@@ -989,14 +982,14 @@ static void word_init(void)
 }
 
 /* The flags of a lower-case word of at most 15 bytes (in two words, as
- * word_tab keys them), 0 when it is in no list or has under two bytes. */
+ * word_tab keys them), 0 when it is in no list or has under two bytes.
+ * tokens() has built word_tab. */
 static unsigned word_flags(uint64_t w0, uint64_t w1)
 {
 	unsigned c0 = (unsigned)(w0 & 0xff);
 
 	if (c0 < 'a' || c0 > 'z' || !(w0 & 0xff00))
 		return 0;
-	pthread_once(&word_once, word_init);
 	for (size_t i = word_slot(w0, w1); word_tab[i].f;
 	     i = (i + 1) & (WORD_SLOTS - 1))
 		if (word_tab[i].w0 == w0 && word_tab[i].w1 == w1)
