@@ -332,11 +332,30 @@ GRANT SELECT ON big TO lethe_scan;
 EOF
 then
 	URIB=${URI/\/$DB\?/\/${DB}_big?}
+	# sessions the big database has seen (asked from another database,
+	# so the asking is not counted); a backend counts itself as it exits,
+	# so wait until the count reaches what is expected (or 10 s pass)
+	sessions() { pg_psql postgres -Atc "SELECT sessions FROM pg_stat_database WHERE datname = '${DB}_big'"; }
+	sessions_reach() { # N: the count, or the last one seen
+		for _ in $(seq 50); do
+			n=$(sessions); [ "$n" -ge "$1" ] && break; sleep 0.2
+		done
+		echo "$n"
+	}
+	pages=$(pg_psql "${DB}_big" -Atc "SELECT pg_relation_size('big') / current_setting('block_size')::int8")
+	[ "$pages" -ge 2048 ] || fail "big has $pages pages: too few for ctid ranges"
+	s0=$(sessions_reach 0)
 	run ranges1 -- scan -f json --no-progress --full -j1 "$URIB#public.big"
 	expect_exit 0
-	run ranges3 -- scan -f json --no-progress --full -j4 "$URIB#public.big"
+	s1=$(sessions_reach $((s0 + 1)))
+	run rangesN -- scan -f json --no-progress --full -j4 "$URIB#public.big"
 	expect_exit 0
-	python3 - "$(capture_of ranges1)" "$(capture_of ranges3)" >"$T/ranges.log" 2>&1 <<'PY' ||
+	s2=$(sessions_reach $((s1 + (s1 - s0) + 1)))
+	# -j1: the table's connection (and any lethe opens to list tables);
+	# -j4: one more, the second range's
+	[ $((s2 - s1)) -eq $((s1 - s0 + 1)) ] ||
+		fail "-j4 opened $((s2 - s1)) connections, -j1 $((s1 - s0)): not one more (two ranges)"
+	python3 - "$(capture_of ranges1)" "$(capture_of rangesN)" >"$T/ranges.log" 2>&1 <<'PY' ||
 import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 for r in (a, b):
@@ -349,7 +368,7 @@ PY
 else
 	fail "could not load the big table: $(tail -n 2 "$T/big.log")"
 fi
-case_done "pg: --full -j4 on a 16+ MiB table (ctid ranges, shared snapshot) equals -j1"
+case_done "pg: --full -j4 on a 16+ MiB table (two ctid ranges, two connections, shared snapshot) equals -j1"
 
 run sample100 -- scan -f json --no-progress --sample 100 "$URI#public.orders"
 pgcheck '
