@@ -94,7 +94,8 @@ build/pgo/lethe: $(PGO_OBJ)
 	$(Q)$(CC) $(OPT) $(PGO_GEN) -o $@ $^ $(LIBS)
 
 build/pgo/trained: build/pgo/lethe tools/pgo_train.sh tools/gen_corpus.py \
-		   tools/checkdigits.py $(wildcard patterns/*.yaml)
+		   tools/checkdigits.py $(wildcard patterns/*.yaml) \
+		   $(shell find fixtures -type f 2>/dev/null)
 	@echo "  TRAIN   $@"
 	$(Q)sh tools/pgo_train.sh
 	@touch $@
