@@ -938,7 +938,7 @@ static void test_iana_zones(void **state)
 			for (k = 0; k < 200000; k++) {
 				int64_t u, local, r;
 
-				seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+				xorshift(&seed);
 				u = (int64_t)(seed % 4102444800ULL); /* 1970..2100 */
 				if (k % 2) /* near a transition: on the hour */
 					u -= u % 1800 + (int64_t)(seed % 3) - 1;
@@ -983,7 +983,7 @@ static void test_tz_vs_libc(void **state)
 			time_t t;
 			struct tm tm;
 
-			seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+			xorshift(&seed);
 			t = (time_t)(seed % 7889238000ULL) - 2208988800LL; /* 1900..2150 */
 			if (!localtime_r(&t, &tm))
 				continue;
@@ -1224,10 +1224,10 @@ static void test_cutoff(void **state)
 				lt_ms now, date, cut;
 				int64_t lnow, ldate;
 
-				seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+				xorshift(&seed);
 				now = utc("2020-01-01T00:00:00Z") +
 				      (lt_ms)(seed % (10ULL * 365 * 86400000));
-				seed ^= seed << 13, seed ^= seed >> 7, seed ^= seed << 17;
+				xorshift(&seed);
 				date = now - (lt_ms)(seed % (8ULL * 365 * 86400000));
 				if (k % 3 == 0) /* near the cutoff */
 					date = lt_age_cutoff(d, tz, now) +

@@ -9,13 +9,19 @@
 
 static uint64_t rng = 88172645463325252ULL;
 
+/* Steps the stream *s (a test may keep its own) and returns it. */
+static __attribute__((unused)) uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
 /* A number in [0, n). */
 static __attribute__((unused)) unsigned rnd(unsigned n)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (unsigned)(rng % n);
+	return (unsigned)(xorshift(&rng) % n);
 }
 
 #endif
