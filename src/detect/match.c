@@ -694,7 +694,7 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 	size_t words;
 
 	*found = false;
-	if (sc->off || end > SHAPE_MAX || end == 0)
+	if (sc->off || end > SHAPE_MAX)   /* end > 0: a trimmed cell */
 		return NULL;
 	if (sc->probes == SHAPE_TRIAL) {   /* judged once, after the trial */
 		sc->probes++;

@@ -441,7 +441,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 	struct sink main_sink = { .ps = ps, .m = m[0], .o = o, .want_header = true };
 	struct worker *ws = NULL;
 	unsigned nw = 0;
-	bool parallel = !o->sample_rows && o->parallel, lone_cr;
+	bool parallel = !o->sample_rows && o->parallel, lone_cr, split;
 	bool stream_csv;
 	size_t limit;
 
@@ -488,7 +488,8 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 		  memchr(text.data, '\r', text.len);
 	if (lone_cr)
 		parallel = false;
-	stream_csv = lone_cr || libcsv_only();
+	split = !libcsv_only();
+	stream_csv = lone_cr || !split;
 	if (rc == 0 && !parallel && stream_csv) {
 		/* ---- sequential, lt_csv streaming (lines ended by CR alone,
 		 * or LETHE_PARSER=libcsv) ---- */
@@ -534,7 +535,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 		}
 	} else if (rc == 0) {
 		/* ---- block pipeline ---- */
-		struct pipe p = { .co = &co, .split = !libcsv_only() };
+		struct pipe p = { .co = &co, .split = split };
 		size_t scan_pos = 0, nbufs, seq = 0;
 		bool inq = false, oversize = false;
 		uint64_t line0 = 1, byte0 = 0;
