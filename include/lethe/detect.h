@@ -281,6 +281,33 @@ void lt_profile_free(struct lt_profile *p);
 size_t lt_profile_ncols(const struct lt_profile *p);
 void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
 		    const struct lt_field *fields, size_t n);
+/* Rows gathered for lt_profile_add, profiled one column at a time when
+ * the batch is full or flushed (profile.c says why).  A batch holds at
+ * most LT_ROWS_MAX rows, LT_ROWS_CELLS cells and LT_ROWS_BYTES bytes of
+ * cells (32 KiB: each column's pass reads them again, so they should stay
+ * in the first-level cache); its memory is fixed.  Embedded:
+ * _init/_release. */
+#define LT_ROWS_BYTES ((size_t)32 << 10)
+#define LT_ROWS_CELLS ((size_t)4 << 10)
+#define LT_ROWS_MAX ((size_t)4 << 10)
+struct lt_rows {
+	char *bytes;               /* copied cells, each NUL-terminated */
+	struct lt_field *f;        /* the cells of every row, in order */
+	uint32_t *row;             /* row r's cells: f[row[r] .. row[r + 1]) */
+	size_t nrows, ncells, nbytes;
+};
+void lt_rows_init(struct lt_rows *b);
+void lt_rows_release(struct lt_rows *b);
+/* Same results as lt_profile_row on each row in turn, once the batch is
+ * flushed.  The cells are copied, unless in_place: their bytes then stay
+ * valid and unchanged until the flush (a block the splitter parsed in
+ * place, while it is being parsed). */
+void lt_profile_add(struct lt_profile *p, struct lt_matcher *m,
+		    struct lt_rows *b, const struct lt_field *fields, size_t n,
+		    bool in_place);
+/* Profiles the rows the batch holds and empties it. */
+void lt_profile_flush(struct lt_profile *p, struct lt_matcher *m,
+		      struct lt_rows *b);
 /* Adds from's counts into into (same packset, same header). */
 void lt_profile_merge(struct lt_profile *into, const struct lt_profile *from);
 /* Computes verdicts.  Returns columns that have at least one finding at

@@ -440,66 +440,165 @@ static size_t match_memo(struct lt_profile *p, struct col *c,
 	return nh;
 }
 
-void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
-		    const struct lt_field *fields, size_t n)
+/* One cell of column c (an empty or blank one is only skipped). */
+static void profile_cell(struct lt_profile *p, struct lt_matcher *m,
+			 struct col *c, const char *cell, size_t len)
+{
+	size_t nh;
+	bool seen;
+
+	if (len == 0 || is_blank(cell, len))
+		return;
+	c->non_empty++;
+	if (c->none)
+		return;
+	nh = match_memo(p, c, m, cell, len, &seen);
+	for (size_t h = 0; h < nh; h++) {
+		const struct lt_hit *hit = &p->hits[h];
+		struct acc *a = &c->acc[hit->det];
+		uint64_t vh;
+
+		a->shape++;
+		if (hit->level < LT_HIT_WEAK)
+			continue;
+		a->matched++;
+		if (hit->level == LT_HIT_VALID)
+			a->valid++;
+		if (hit->whole)
+			a->whole++;
+		/* a repeated cell: adding its value again to the sketch or
+		 * the sample pool changes nothing */
+		if (seen)
+			continue;
+		if (!a->v)
+			a->v = vals_new();
+		vh = value_hash(cell + hit->off, hit->len);
+		lt_hll_add(&a->v->hll, vh);
+		add_sample(p->ps, hit->det, a->v, vh, cell + hit->off, hit->len);
+	}
+	/* exclusive: the only accepted detector of its category here */
+	for (size_t h = 0; h < nh; h++) {
+		int alone = 1;
+
+		if (p->hits[h].level < LT_HIT_WEAK)
+			continue;
+		for (size_t g = 0; g < nh && alone; g++) {
+			if (g == h || p->hits[g].level < LT_HIT_WEAK ||
+			    c->inert[p->hits[g].det])
+				continue;
+			if (p->cat[p->hits[g].det] == p->cat[p->hits[h].det])
+				alone = 0;
+		}
+		if (alone)
+			c->acc[p->hits[h].det].excl++;
+	}
+}
+
+/* Columns up to n exist (colN for those the header did not name). */
+static void grow_cols(struct lt_profile *p, size_t n)
 {
 	while (p->ncols < n) {
 		char name[32];
 		snprintf(name, sizeof name, "col%zu", p->ncols + 1);
 		add_col(p, name);
 	}
-	for (size_t i = 0; i < n; i++) {
-		const char *cell = fields[i].p;
-		size_t len = fields[i].n, nh;
+}
+
+void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
+		    const struct lt_field *fields, size_t n)
+{
+	grow_cols(p, n);
+	for (size_t i = 0; i < n; i++)
+		profile_cell(p, m, &p->cols[i], fields[i].p, fields[i].n);
+}
+
+/* ---- rows in batches, column by column ----------------------------------------
+ * A column's cells look alike (the same length, the same detectors, the
+ * same outcome), a row's do not: taken row by row, every cell's loops
+ * exit at other counts than the last cell's, and the branch predictor
+ * misses; each column's memo and the shape slots of its detectors are
+ * evicted by the next column's.  So rows are copied into a batch and
+ * profiled one column at a time.  Every accumulator is per column, and
+ * within a column the cells keep their order: the counts, sketches and
+ * samples are those of lt_profile_row on each row (the caches the
+ * columns share, the matcher's shape slots, change no result). */
+
+void lt_rows_init(struct lt_rows *b)
+{
+	memset(b, 0, sizeof *b);
+	b->bytes = lt_xmalloc(LT_ROWS_BYTES);
+	b->f = lt_xmalloc(LT_ROWS_CELLS * sizeof *b->f);
+	b->row = lt_xmalloc((LT_ROWS_MAX + 1) * sizeof *b->row);
+}
+
+void lt_rows_release(struct lt_rows *b)
+{
+	free(b->bytes);
+	free(b->f);
+	free(b->row);
+	memset(b, 0, sizeof *b);
+}
+
+void lt_profile_flush(struct lt_profile *p, struct lt_matcher *m,
+		      struct lt_rows *b)
+{
+	size_t width = 0;
+
+	if (b->nrows == 0)
+		return;
+	b->row[b->nrows] = (uint32_t)b->ncells;
+	for (size_t r = 0; r < b->nrows; r++)
+		if (b->row[r + 1] - b->row[r] > width)
+			width = b->row[r + 1] - b->row[r];
+	grow_cols(p, width);
+	for (size_t i = 0; i < width; i++) {
 		struct col *c = &p->cols[i];
-		bool seen;
 
-		if (len == 0 || is_blank(cell, len))
-			continue;
-		c->non_empty++;
-		if (c->none)
-			continue;
-		nh = match_memo(p, c, m, cell, len, &seen);
-		for (size_t h = 0; h < nh; h++) {
-			const struct lt_hit *hit = &p->hits[h];
-			struct acc *a = &c->acc[hit->det];
-			uint64_t vh;
+		for (size_t r = 0; r < b->nrows; r++) {
+			const struct lt_field *f = &b->f[b->row[r] + i];
 
-			a->shape++;
-			if (hit->level < LT_HIT_WEAK)
-				continue;
-			a->matched++;
-			if (hit->level == LT_HIT_VALID)
-				a->valid++;
-			if (hit->whole)
-				a->whole++;
-			/* a repeated cell: adding its value again to the
-			 * sketch or the sample pool changes nothing */
-			if (seen)
-				continue;
-			if (!a->v)
-				a->v = vals_new();
-			vh = value_hash(cell + hit->off, hit->len);
-			lt_hll_add(&a->v->hll, vh);
-			add_sample(p->ps, hit->det, a->v, vh, cell + hit->off,
-				   hit->len);
+			if (b->row[r] + i < b->row[r + 1])
+				profile_cell(p, m, c, f->p, f->n);
 		}
-		/* exclusive: the only accepted detector of its category here */
-		for (size_t h = 0; h < nh; h++) {
-			int alone = 1;
+	}
+	b->nrows = b->ncells = b->nbytes = 0;
+}
 
-			if (p->hits[h].level < LT_HIT_WEAK)
-				continue;
-			for (size_t g = 0; g < nh && alone; g++) {
-				if (g == h || p->hits[g].level < LT_HIT_WEAK ||
-				    c->inert[p->hits[g].det])
-					continue;
-				if (p->cat[p->hits[g].det] == p->cat[p->hits[h].det])
-					alone = 0;
-			}
-			if (alone)
-				c->acc[p->hits[h].det].excl++;
-		}
+void lt_profile_add(struct lt_profile *p, struct lt_matcher *m,
+		    struct lt_rows *b, const struct lt_field *fields, size_t n,
+		    bool in_place)
+{
+	size_t bytes = 0;
+
+	/* in place too: the cells a batch spans are read once per column,
+	 * so they should stay in the first-level cache */
+	for (size_t i = 0; i < n; i++)
+		bytes += fields[i].n + 1;
+	if (n > LT_ROWS_CELLS || bytes > LT_ROWS_BYTES) {
+		/* a record larger than a batch: on its own, in place */
+		lt_profile_flush(p, m, b);
+		lt_profile_row(p, m, fields, n);
+		return;
+	}
+	if (b->nrows == LT_ROWS_MAX || b->ncells + n > LT_ROWS_CELLS ||
+	    b->nbytes + bytes > LT_ROWS_BYTES)
+		lt_profile_flush(p, m, b);
+	b->row[b->nrows++] = (uint32_t)b->ncells;
+	if (in_place) {
+		memcpy(b->f + b->ncells, fields, n * sizeof *fields);
+		b->ncells += n;
+		b->nbytes += bytes;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char *d = b->bytes + b->nbytes;
+
+		memcpy(d, fields[i].p, fields[i].n);
+		d[fields[i].n] = '\0';   /* cells stay NUL-terminated */
+		b->f[b->ncells].p = d;
+		b->f[b->ncells].n = fields[i].n;
+		b->ncells++;
+		b->nbytes += fields[i].n + 1;
 	}
 }
 

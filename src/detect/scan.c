@@ -53,6 +53,13 @@ struct sink {
 	const uint8_t *kinds;        /* what each column can hold (typed
 	                              * sources), NULL: anything */
 	size_t n_kinds;
+	struct lt_rows batch;        /* rows not yet profiled (each sink its
+	                              * own; flushed at the end of each
+	                              * parse) */
+	const char *lo, *hi;         /* the block being parsed in place: a
+	                              * record inside it stays valid until
+	                              * the flush (the splitter's); one
+	                              * outside (lt_csv's buffer) is copied */
 };
 
 /* A profile for the sink's columns (names may be NULL), limited to what
@@ -106,6 +113,17 @@ static void sink_header(struct sink *s, const struct lt_field *f, size_t n)
 	s->header_n = n;
 }
 
+/* Whether every field of a record lies in the block being parsed. */
+static bool in_block(const struct sink *s, const struct lt_field *f, size_t n)
+{
+	uintptr_t lo = (uintptr_t)s->lo, hi = (uintptr_t)s->hi;
+
+	for (size_t i = 0; i < n; i++)
+		if ((uintptr_t)f[i].p < lo || (uintptr_t)f[i].p + f[i].n >= hi)
+			return false;   /* >=: its NUL is in the block too */
+	return lo != 0;
+}
+
 static int on_record(void *ctx, const struct lt_field *f, size_t n,
 		     uint64_t line, uint64_t byte)
 {
@@ -128,7 +146,7 @@ static int on_record(void *ctx, const struct lt_field *f, size_t n,
 	}
 	if (n != s->header_n)
 		s->ragged++;
-	lt_profile_row(s->prof, s->m, f, n);
+	lt_profile_add(s->prof, s->m, &s->batch, f, n, in_block(s, f, n));
 	s->rows++;
 	return 0;
 }
@@ -251,6 +269,8 @@ static int parse_block(struct sink *s, const struct lt_csv_opts *co,
 	int rc;
 
 	if (split) {
+		s->lo = b->data;
+		s->hi = b->data + b->len;
 		rc = lt_split_parse(b->data, b->len, co, on_record, s, err);
 	} else {
 		struct lt_csv *csv = lt_csv_new(co, on_record, s);
@@ -260,6 +280,9 @@ static int parse_block(struct sink *s, const struct lt_csv_opts *co,
 			rc = lt_csv_finish(csv, err);
 		lt_csv_free(csv);
 	}
+	if (s->prof)
+		lt_profile_flush(s->prof, s->m, &s->batch);
+	s->lo = s->hi = NULL;
 	if (rc < 0)
 		lt_err_shift(err, b->line0, b->byte0);
 	return rc < 0 ? -1 : 0;
@@ -419,6 +442,8 @@ static int stream_rest(struct sink *s, const struct lt_csv_opts *co,
 	if (rc == 0)
 		rc = lt_csv_finish(csv, err);
 	lt_csv_free(csv);
+	if (s->prof)
+		lt_profile_flush(s->prof, s->m, &s->batch);
 	if (rc < 0)
 		lt_err_shift(err, line0, byte0);
 	return rc < 0 ? -1 : 0;
@@ -464,6 +489,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 		return;
 	}
 	lt_stream_info(rd.st, &info);   /* typed columns, known already */
+	lt_rows_init(&main_sink.batch);
 	main_sink.kinds = info.col_kinds;
 	main_sink.n_kinds = info.n_col_kinds;
 	lt_buf_init(&text, 0);
@@ -604,6 +630,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 		for (unsigned i = 0; rc == 0 && !oversize && i < nw; i++) {
 			ws[i].p = &p;
 			ws[i].s = main_sink;
+			lt_rows_init(&ws[i].s.batch);
 			ws[i].s.m = m[i];
 			ws[i].s.rows = 0;
 			ws[i].s.ragged = 0;
@@ -677,6 +704,8 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 				lt_profile_merge(main_sink.prof, ws[i].s.prof);
 				lt_profile_free(ws[i].s.prof);
 			}
+			if (ws[i].s.batch.bytes)
+				lt_rows_release(&ws[i].s.batch);
 			main_sink.rows += ws[i].s.rows;
 			main_sink.ragged += ws[i].s.ragged;
 		}
@@ -717,6 +746,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 				    &out->n_columns);
 		lt_profile_free(main_sink.prof);
 	}
+	lt_rows_release(&main_sink.batch);
 	for (size_t i = 0; i < main_sink.n_names; i++)
 		free(main_sink.names[i]);
 	free(main_sink.names);

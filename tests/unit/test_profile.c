@@ -104,6 +104,32 @@ static const struct lt_finding *find(struct lt_column *cols, size_t n,
 	return NULL;
 }
 
+/* The same columns, findings, counts, distinct estimates and samples. */
+static void same_columns(const struct lt_column *c1, size_t n1,
+			 const struct lt_column *c2, size_t n2)
+{
+	assert_int_equal(n1, n2);
+	for (size_t i = 0; i < n1; i++) {
+		assert_string_equal(c1[i].name, c2[i].name);
+		assert_int_equal(c1[i].non_empty, c2[i].non_empty);
+		assert_int_equal(c1[i].n_findings, c2[i].n_findings);
+		for (size_t k = 0; k < c1[i].n_findings; k++) {
+			const struct lt_finding *x = &c1[i].findings[k], *y = &c2[i].findings[k];
+			assert_int_equal(x->det, y->det);
+			assert_int_equal(x->confidence, y->confidence);
+			assert_int_equal(x->checked, y->checked);
+			assert_int_equal(x->shape, y->shape);
+			assert_int_equal(x->matched, y->matched);
+			assert_int_equal(x->valid, y->valid);
+			assert_int_equal(x->whole, y->whole);
+			assert_int_equal(x->distinct, y->distinct);
+			assert_int_equal(x->n_samples, y->n_samples);
+			for (size_t s = 0; s < x->n_samples; s++)
+				assert_string_equal(x->samples[s], y->samples[s]);
+		}
+	}
+}
+
 static struct table tab;
 
 static void test_verdicts(void **state)
@@ -228,22 +254,7 @@ static void test_merge_equals_one_pass(void **state)
 	lt_profile_merge(a, c);
 	lt_profile_verdicts(one, LT_CONF_LOW, &c1, &n1);
 	lt_profile_verdicts(a, LT_CONF_LOW, &c2, &n2);
-	assert_int_equal(n1, n2);
-	for (size_t i = 0; i < n1; i++) {
-		assert_string_equal(c1[i].name, c2[i].name);
-		assert_int_equal(c1[i].n_findings, c2[i].n_findings);
-		for (size_t k = 0; k < c1[i].n_findings; k++) {
-			const struct lt_finding *x = &c1[i].findings[k], *y = &c2[i].findings[k];
-			assert_int_equal(x->det, y->det);
-			assert_int_equal(x->confidence, y->confidence);
-			assert_int_equal(x->matched, y->matched);
-			assert_int_equal(x->valid, y->valid);
-			assert_int_equal(x->distinct, y->distinct);
-			assert_int_equal(x->n_samples, y->n_samples);
-			for (size_t s = 0; s < x->n_samples; s++)
-				assert_string_equal(x->samples[s], y->samples[s]);
-		}
-	}
+	same_columns(c1, n1, c2, n2);
 	lt_columns_free(c1, n1);
 	lt_columns_free(c2, n2);
 	lt_profile_free(one);
@@ -268,12 +279,95 @@ static void test_extra_fields_become_columns(void **state)
 	lt_matcher_free(m);
 }
 
+/* Rows profiled in batches, column by column (lt_profile_add), give what
+ * lt_profile_row gives row by row: ragged rows, rows longer than the
+ * header (new columns mid-batch), blank cells, a record too large for a
+ * batch (profiled on its own, between batched ones), cells copied and
+ * cells left in place, batches filled to each of their limits and flushed
+ * early. */
+static void test_batch_equals_rows(void **state)
+{
+	enum { ROWS = 3000 };
+	static char cells[ROWS][8][64];
+	static size_t nf[ROWS];
+	static char big[2][40000];
+	struct lt_matcher *m = lt_matcher_new(ps);
+	struct lt_profile *one = lt_profile_new(ps, names, 4, true);
+	struct lt_profile *bat = lt_profile_new(ps, names, 4, true);
+	struct lt_rows b;
+	struct lt_column *c1, *c2;
+	size_t n1, n2, flushes = 0, prev;
+
+	(void)state;
+	lt_rows_init(&b);
+	memset(big, 'x', sizeof big);
+	for (int k = 0; k < 2; k++) {
+		char id[10];
+
+		make_nric(id, 1);
+		memcpy(big[k] + 100 * (k + 1), id, 9);
+		big[k][sizeof big[k] - 1] = '\0';
+	}
+	for (size_t r = 0; r < ROWS; r++) {
+		/* mostly 4 fields; some short, some up to 8 (col5..col8) */
+		nf[r] = r % 37 == 5 ? 2 : r % 53 == 7 ? 8 : r % 41 == 3 ? 6 : 4;
+		for (size_t c = 0; c < nf[r]; c++) {
+			char *x = cells[r][c];
+
+			switch ((c + r % 3) % 6) {
+			case 0: make_nric(x, rnd(10) != 0); break;
+			case 1: snprintf(x, 64, "user%u@example.com", rnd(500)); break;
+			case 2: snprintf(x, 64, "9%07u", rnd(10000000)); break;
+			case 3: snprintf(x, 64, "%s", r % 7 ? "  " : ""); break;
+			case 4: snprintf(x, 64, "Blk %u Bedok North Rd #0%u-%03u",
+					 1 + rnd(300), 1 + rnd(9), rnd(1000)); break;
+			default: snprintf(x, 64, "19%02u-%02u-%02u", 50 + rnd(40),
+					  1 + rnd(12), 1 + rnd(28)); break;
+			}
+		}
+	}
+	for (size_t r = 0; r < ROWS; r++) {
+		struct lt_field f[8];
+
+		for (size_t c = 0; c < nf[r]; c++) {
+			f[c].p = cells[r][c];
+			f[c].n = strlen(cells[r][c]);
+		}
+		if (r == 1000 || r == 2000) {   /* larger than a batch */
+			f[1].p = big[r / 1000 - 1];
+			f[1].n = strlen(f[1].p);
+		}
+		lt_profile_row(one, m, f, nf[r]);
+		prev = b.nrows;
+		lt_profile_add(bat, m, &b, f, nf[r], r % 5 < 3);
+		flushes += b.nrows <= prev;   /* it flushed the batch */
+		if (r % 997 == 0)
+			lt_profile_flush(bat, m, &b);
+	}
+	lt_profile_flush(bat, m, &b);
+	assert_true(flushes >= 5);   /* the batches did fill */
+	assert_int_equal(b.nrows, 0);
+	assert_int_equal(lt_profile_ncols(one), 8);
+	assert_int_equal(lt_profile_ncols(bat), 8);
+	lt_profile_verdicts(one, LT_CONF_LOW, &c1, &n1);
+	lt_profile_verdicts(bat, LT_CONF_LOW, &c2, &n2);
+	assert_true(n1 >= 4);
+	same_columns(c1, n1, c2, n2);
+	lt_columns_free(c1, n1);
+	lt_columns_free(c2, n2);
+	lt_rows_release(&b);
+	lt_profile_free(one);
+	lt_profile_free(bat);
+	lt_matcher_free(m);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_verdicts),
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_merge_equals_one_pass),
+		cmocka_unit_test(test_batch_equals_rows),
 		cmocka_unit_test(test_extra_fields_become_columns),
 	};
 	return cmocka_run_group_tests_name("profile", tests, setup, teardown);
