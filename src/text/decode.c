@@ -22,6 +22,10 @@
 #include <string.h>
 #include <strings.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "lethe/text.h"
 
 #define DETECT_BLOCK (64u * 1024u) /* the "first block" encoding is guessed on */
@@ -97,6 +101,32 @@ static inline bool plain_ascii8(const unsigned char *p)
 	return ((v & HI8) | ((v - LO8) & ~v & HI8)) == 0;
 }
 
+/* The length of the run of plain bytes (ASCII, not NUL) at p[0..n),
+ * counted 32 bytes at a time (SSE2), then 8, to within 8 of its end; the
+ * caller reads on byte by byte. */
+static size_t plain_run(const unsigned char *p, size_t n)
+{
+	size_t i = 0;
+#if defined(__SSE2__)
+	const __m128i z = _mm_setzero_si128();
+
+	for (; i + 32 <= n; i += 32) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)(p + i + 16));
+		/* a high bit, or a NUL byte */
+		__m128i bad = _mm_or_si128(_mm_or_si128(a, b),
+					   _mm_or_si128(_mm_cmpeq_epi8(a, z),
+							_mm_cmpeq_epi8(b, z)));
+
+		if (_mm_movemask_epi8(bad))
+			break;
+	}
+#endif
+	while (i + 8 <= n && plain_ascii8(p + i))
+		i += 8;
+	return i;
+}
+
 /* Is p[0..n) UTF-8?  NUL counts as valid here (it is replaced later in any
  * encoding).  complete: no more input follows, so a trailing partial
  * sequence is invalid. */
@@ -106,8 +136,7 @@ static bool utf8_valid(const unsigned char *p, size_t n, bool complete)
 	int k;
 
 	while (i < n) {
-		while (i + 8 <= n && plain_ascii8(p + i))
-			i += 8;
+		i += plain_run(p + i, n - i);
 		if (i >= n)
 			break;
 		if (p[i] < 0x80) {
@@ -156,8 +185,7 @@ static int conv_utf8(struct lt_decoder *d, const unsigned char *p, size_t n,
 	int k;
 
 	while (i < n) {
-		while (i + 8 <= n && plain_ascii8(p + i))
-			i += 8;
+		i += plain_run(p + i, n - i);
 		if (i >= n)
 			break;
 		if (p[i] != 0 && p[i] < 0x80) {

@@ -338,6 +338,16 @@ static const struct strict_case strict_cases[] = {
 	{ "utf16 nul", S("\xFE\xFF" "\0a\0\0"), LT_ENC_AUTO, 4, "nul byte" },
 	{ "cp949 invalid", S("\xC8\xAB\xC8\xAB\xFF"), LT_ENC_CP949, 4,
 	  "invalid cp949 sequence" },
+	/* bad bytes deep in a long ASCII run (read 32 bytes at a time) */
+	{ "nul at 37 of a long run",
+	  S("abcdefghijklmnopqrstuvwxyz0123456789,\0abcdefghijklmnopqrstuvwxyz"),
+	  LT_ENC_AUTO, 37, "nul byte" },
+	{ "invalid at 62 of a long run",
+	  S("abcdefghijklmnopqrstuvwxyz0123456789,abcdefghijklmnopqrstuvwxy\xFF" "z"),
+	  LT_ENC_AUTO, 62, "invalid utf-8 byte" },
+	{ "invalid at 32 of a long run, streamed",
+	  S("abcdefghijklmnopqrstuvwxyz012345\x80" "6789abcdefghijklmnopqrstuvwxyz"),
+	  LT_ENC_UTF8, 32, "invalid utf-8 byte" },
 };
 
 static void test_decoder_strict(void **state)
