@@ -678,6 +678,38 @@ static bool tok_sep(char c)
 	return c == ' ' || c == ',' || c == '\t' || c == ';';
 }
 
+/* s[at..at+len) (len <= 8, within s[0..n)) as a little-endian word, zero
+ * above it; reads only bytes of s[0..n). */
+static uint64_t part8(const char *s, size_t n, size_t at, size_t len)
+{
+	uint64_t w;
+
+	if (len == 0)
+		return 0;
+	if (at + 8 <= n)
+		w = lt_load64(s + at);
+	else if (n >= 8)   /* the word that ends with s */
+		w = lt_load64(s + n - 8) >> (8 * (at + 8 - n));
+	else {
+		w = 0;
+		for (size_t x = 0; x < len; x++)
+			w |= (uint64_t)(unsigned char)s[at + x] << (8 * x);
+	}
+	return len == 8 ? w : w & (((uint64_t)1 << (8 * len)) - 1);
+}
+
+/* ASCII upper-case letters of the eight bytes in w lower-cased, the
+ * others (non-ASCII too) unchanged. */
+static uint64_t lower8(uint64_t w)
+{
+	const uint64_t L = 0x0101010101010101ULL, H = 0x8080808080808080ULL;
+	uint64_t t = w & ~H;   /* seven bits: the sums below cannot carry */
+	uint64_t ge_a = t + (0x80 - 'A') * L, gt_z = t + (0x80 - 'Z' - 1) * L;
+	uint64_t up = ge_a & ~gt_z & ~w & H;
+
+	return w | up >> 2;
+}
+
 /* Splits s[0..n) into at most cap words at blanks, commas, semicolons. */
 static size_t tokens(const char *s, size_t n, struct tok *t, size_t cap)
 {
@@ -685,8 +717,8 @@ static size_t tokens(const char *s, size_t n, struct tok *t, size_t cap)
 
 	pthread_once(&word_once, word_init);   /* once a cell, not a word */
 	while (i < n && k < cap) {
-		size_t j, m, l = 0;
-		uint64_t w0 = 0, w1 = 0;   /* low as word_flags keys it */
+		size_t j, m;
+		uint64_t w0, w1;   /* low as word_flags keys it */
 
 		while (i < n && tok_sep(s[i]))
 			i++;
@@ -701,19 +733,18 @@ static size_t tokens(const char *s, size_t n, struct tok *t, size_t cap)
 			m--;
 		if (!is_alpha(s[i]) || m >= sizeof t[k].low)
 			m = 0; /* only words are looked up: keep "" */
-		for (size_t x = 0; x < m && l + 1 < sizeof t[k].low; x++) {
-			char c = s[i + x];
-			uint64_t b;
-
-			c = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-			t[k].low[l++] = c;
-			b = (uint64_t)(unsigned char)c << (8 * (x & 7));
-			if (x < 8)
-				w0 |= b;
-			else
-				w1 |= b;
+		/* m < 16: the word in two words, lower-cased, zero after it */
+		w0 = lower8(part8(s, n, i, m < 8 ? m : 8));
+		w1 = m > 8 ? lower8(part8(s, n, i + 8, m - 8)) : 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		memcpy(t[k].low, &w0, 8);
+		memcpy(t[k].low + 8, &w1, 8);
+#else
+		for (size_t l = 0; l < 8; l++) {
+			t[k].low[l] = (char)(w0 >> (8 * l));
+			t[k].low[l + 8] = (char)(w1 >> (8 * l));
 		}
-		t[k].low[l] = '\0';
+#endif
 		t[k].f = word_flags(w0, w1);
 		k++;
 		i = j;
