@@ -6,6 +6,7 @@
 #   make bench  throughput benchmark (prints figures; not a test)
 #   make bench-compare REV=COMMIT  that commit's lethe against this one
 #   make bench-columns  where a scan's time goes, column by column
+#   make bench-hyperscan  Hyperscan as a prefilter over the detectors' regexes
 #   make install PREFIX=/usr/local
 
 PREFIX   ?= /usr/local
@@ -62,7 +63,7 @@ REL_PGO   = -fprofile-use -fprofile-partial-training -Wno-missing-profile \
 	    -Wno-error=stringop-overflow $(PGO_NAME)
 endif
 
-.PHONY: all deps demo test test-quick unit cli bench bench-compare bench-columns accuracy install clean
+.PHONY: all deps demo test test-quick unit cli bench bench-compare bench-columns bench-hyperscan accuracy install clean
 
 all: lethe
 
@@ -153,6 +154,10 @@ bench-compare: deps
 bench-columns: deps
 	@$(MAKE) --no-print-directory lethe
 	@sh bench/columns.sh
+
+# Hyperscan as a prefilter over the detectors' regexes (bench/hs_probe.sh).
+bench-hyperscan: deps
+	@sh bench/hs_probe.sh
 
 # Column-level precision and recall on a generated, labelled corpus of
 # 32,000 rows in every format and encoding (tools/gen_corpus.py).
