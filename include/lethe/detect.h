@@ -308,6 +308,10 @@ void lt_profile_add(struct lt_profile *p, struct lt_matcher *m,
 /* Profiles the rows the batch holds and empties it. */
 void lt_profile_flush(struct lt_profile *p, struct lt_matcher *m,
 		      struct lt_rows *b);
+/* The hash a value is counted by (distinct sketches, sample order): of its
+ * canonical form, ASCII letters upper-cased, letters, digits, '@', '.'
+ * and non-ASCII bytes kept, the rest dropped, at most 256 bytes. */
+uint64_t lt_value_hash(const char *v, size_t n);
 /* Adds from's counts into into (same packset, same header). */
 void lt_profile_merge(struct lt_profile *into, const struct lt_profile *from);
 /* Computes verdicts.  Returns columns that have at least one finding at

@@ -361,6 +361,52 @@ static void test_batch_equals_rows(void **state)
 	lt_matcher_free(m);
 }
 
+/* lt_value_hash is the hash of the canonical form, built byte by byte
+ * here, for every length around its fast paths (4..32 bytes, loads that
+ * overlap) and bytes at the edges of each kept range. */
+static void test_value_hash_canonical(void **state)
+{
+	static const unsigned char pick[] = {
+		'/', '0', '5', '9', ':', '?', '@', 'A', 'M', 'Z', '[', '`', 'a',
+		'q', 'z', '{', '.', '-', ' ', '+', 0x7f, 0x80, 0xbf, 0xea, 0xff, 1,
+	};
+	char v[300];
+	unsigned char ref[256];
+
+	(void)state;
+	for (int t = 0; t < 200000; t++) {
+		size_t n = t < 1000 ? (size_t)t % 41 : rnd(t % 50 ? 41 : 300);
+		size_t k = 0;
+		unsigned dropped = rnd(4);   /* 0: no byte to drop, mostly */
+
+		for (size_t i = 0; i < n; i++) {
+			unsigned char c = pick[rnd(sizeof pick)];
+
+			if (!dropped)
+				while (c == '/' || c == ':' || c == '?' || c == '[' ||
+				       c == '`' || c == '{' || c == '-' || c == ' ' ||
+				       c == '+' || c == 0x7f || c == 1)
+					c = pick[rnd(sizeof pick)];
+			v[i] = (char)c;
+		}
+		for (size_t i = 0; i < n && k < sizeof ref; i++) {
+			unsigned char c = (unsigned char)v[i];
+
+			if (c >= 'a' && c <= 'z')
+				ref[k++] = (unsigned char)(c - 32);
+			else if ((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+				 c == '@' || c == '.' || c >= 0x80)
+				ref[k++] = c;
+		}
+		assert_true(lt_value_hash(v, n) == lt_hash64(ref, k));
+	}
+	/* the canonical equivalences the README states */
+	assert_true(lt_value_hash("S1234567d", 9) == lt_value_hash("s1234567D", 9));
+	assert_true(lt_value_hash("9123 4567", 9) == lt_value_hash("9123-4567", 9));
+	assert_true(lt_value_hash("9123 4567", 9) == lt_value_hash("91234567", 8));
+	assert_true(lt_value_hash("91234567", 8) != lt_value_hash("91234568", 8));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -368,6 +414,7 @@ int main(void)
 		cmocka_unit_test(test_samples),
 		cmocka_unit_test(test_merge_equals_one_pass),
 		cmocka_unit_test(test_batch_equals_rows),
+		cmocka_unit_test(test_value_hash_canonical),
 		cmocka_unit_test(test_extra_fields_become_columns),
 	};
 	return cmocka_run_group_tests_name("profile", tests, setup, teardown);
