@@ -125,6 +125,13 @@ unsigned lt_online_cpus(void);
 int lt_utf8_seq(const void *p, size_t avail);
 /* The value of a hexadecimal digit, or -1. */
 int lt_hexval(int c);
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
+ * days_from_civil; any year, months 1-12), and back: the one calendar of
+ * the project (dates of birth, retention ages, time zones). */
+int64_t lt_days_from_civil(int64_t y, int m, int d);
+/* a / b rounded toward minus infinity (b != 0). */
+int64_t lt_floor_div(int64_t a, int64_t b);
+void lt_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 /* Replaces every occurrence of secret in the string s by "***" in place
  * (s never grows).  Secrets shorter than 3 bytes are left: they would mangle
  * every message and are not recognisable in one anyway.  The one password

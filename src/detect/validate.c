@@ -166,8 +166,6 @@ static bool valid_date(int y, int mo, int d)
 	return d <= max;
 }
 
-static long days_from_civil(long y, int m, int d);
-static void civil_from_days(long z, long *y, int *m, int *d);
 
 /* The current UTC date, the one input of a validator that is not its
  * argument (a birth date cannot be in the future, whatever --now says
@@ -182,12 +180,12 @@ static pthread_once_t today_once = PTHREAD_ONCE_INIT;
 
 static void today_init(void)
 {
-	long y;
+	int64_t y;
 	int m, d;
 
 	today_v.days = (long)(time(NULL) / 86400);
-	civil_from_days(today_v.days, &y, &m, &d);
-	today_v.oldest = days_from_civil(y - 120, m, m == 2 && d == 29 ? 28 : d);
+	lt_civil_from_days(today_v.days, &y, &m, &d);
+	today_v.oldest = (long)lt_days_from_civil(y - 120, m, m == 2 && d == 29 ? 28 : d);
 }
 
 static const struct today *today(void)
@@ -201,7 +199,7 @@ static bool after_today(int y, int mo, int d)
 {
 	if (y < 2000) /* cheap exit for every past century */
 		return false;
-	return days_from_civil(y, mo, d) > today()->days;
+	return lt_days_from_civil(y, mo, d) > today()->days;
 }
 
 enum lt_valid lt_valid_kr_rrn(const char *s, size_t n)
@@ -538,35 +536,6 @@ enum lt_valid lt_valid_kr_phone(const char *s, size_t n)
 }
 
 /* ---- calendar helpers (dates of birth) and digit fields ---------------------- */
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil), and back. */
-static long days_from_civil(long y, int m, int d)
-{
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153L * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(long z, long *y, int *m, int *d)
-{
-	long era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
 
 /* Reads exactly k ASCII digits at s as a number; -1 when one is not. */
 static int num_at(const char *s, size_t k)
@@ -1719,7 +1688,7 @@ static bool birth_date_ok(int y, int m, int d)
 
 	if (y < 1800 || y > 9999 || !valid_date(y, m, d))
 		return false;
-	day = days_from_civil(y, m, d);
+	day = lt_days_from_civil(y, m, d);
 	t = today();
 	return day <= t->days && day >= t->oldest;
 }

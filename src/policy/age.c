@@ -24,40 +24,6 @@
 
 /* ---- civil calendar (proleptic Gregorian, H. Hinnant's algorithms) ------- */
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-	int64_t q = a / b;
-
-	return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = floor_div(y, 400);
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-	int64_t era, doe, yoe, doy, mp;
-
-	z += 719468;
-	era = floor_div(z, 146097);
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	*d = (int)(doy - (153 * mp + 2) / 5 + 1);
-	*m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	*y = yoe + era * 400 + (*m <= 2);
-}
-
 static bool is_leap(int64_t y)
 {
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
@@ -74,7 +40,7 @@ static int days_in_month(int64_t y, int m)
 /* 0 = Sunday; day 0 (1970-01-01) was a Thursday. */
 static int weekday(int64_t days)
 {
-	return (int)(days + 4 - floor_div(days + 4, 7) * 7);
+	return (int)(days + 4 - lt_floor_div(days + 4, 7) * 7);
 }
 
 /* ---- zones --------------------------------------------------------------- */
@@ -263,12 +229,12 @@ static int64_t rdate_local(const struct rdate *r, int64_t y)
 	int64_t days;
 
 	if (r->kind == 'J')
-		days = days_from_civil(y, 1, 1) + r->a - 1 +
+		days = lt_days_from_civil(y, 1, 1) + r->a - 1 +
 		       (is_leap(y) && r->a >= 60);
 	else if (r->kind == 'N')
-		days = days_from_civil(y, 1, 1) + r->a;
+		days = lt_days_from_civil(y, 1, 1) + r->a;
 	else {
-		int64_t first = days_from_civil(y, r->a, 1);
+		int64_t first = lt_days_from_civil(y, r->a, 1);
 		int d = 1 + (r->c - weekday(first) + 7) % 7 + (r->b - 1) * 7;
 
 		while (d > days_in_month(y, r->a))
@@ -285,7 +251,7 @@ static int32_t rule_offset(const struct posix_rule *r, int64_t t)
 
 	if (!r->has_dst)
 		return r->std_off;
-	civil_from_days(floor_div(t + r->std_off, 86400), &y, &m, &d);
+	lt_civil_from_days(lt_floor_div(t + r->std_off, 86400), &y, &m, &d);
 	s = rdate_local(&r->start, y) - r->std_off;
 	e = rdate_local(&r->end, y) - r->dst_off;
 	if (s < e)
@@ -779,7 +745,7 @@ int lt_date_parse(const char *s, size_t n, enum lt_date_format f,
 	}
 	if (!ok || c.p != c.e || !civil_ok(&t))
 		return -1;
-	local = days_from_civil(t.y, t.mo, t.d) * 86400 + t.h * 3600 +
+	local = lt_days_from_civil(t.y, t.mo, t.d) * 86400 + t.h * 3600 +
 		t.mi * 60 + t.s;
 	utc = t.has_zone ? local - t.zone : lt_tz_to_utc(tz, local);
 	*out = utc * 1000 + t.ms;
@@ -831,9 +797,9 @@ char *lt_duration_format(struct lt_duration d, char *buf, size_t cap)
 static lt_ms calendar_add(lt_ms t, struct lt_duration d, int sign,
 			  const struct lt_tz *tz)
 {
-	int64_t sec = floor_div(t, 1000), ms = t - sec * 1000;
+	int64_t sec = lt_floor_div(t, 1000), ms = t - sec * 1000;
 	int64_t local = sec + lt_tz_offset(tz, sec);
-	int64_t days = floor_div(local, 86400), tod = local - days * 86400;
+	int64_t days = lt_floor_div(local, 86400), tod = local - days * 86400;
 
 	if (d.n == 0)
 		return t;
@@ -844,12 +810,12 @@ static lt_ms calendar_add(lt_ms t, struct lt_duration d, int sign,
 						   ? (int64_t)d.n * 12 : d.n;
 		int m, dd, dim;
 
-		civil_from_days(days, &y, &m, &dd);
+		lt_civil_from_days(days, &y, &m, &dd);
 		total = y * 12 + (m - 1) + sign * months;
-		y = floor_div(total, 12);
+		y = lt_floor_div(total, 12);
 		m = (int)(total - y * 12) + 1;
 		dim = days_in_month(y, m);
-		days = days_from_civil(y, m, dd < dim ? dd : dim);
+		days = lt_days_from_civil(y, m, dd < dim ? dd : dim);
 	}
 	return lt_tz_to_utc(tz, days * 86400 + tod) * 1000 + ms;
 }

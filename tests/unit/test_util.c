@@ -271,6 +271,44 @@ static void test_scrub(void **state)
 	assert_string_equal(d, "no secret here");
 }
 
+/* The calendar: known days (1970-01-01 is day 0, leap days, years before
+ * 1970 and before year 0), a round trip over 800 years day by day
+ * against a date stepped by hand, and the floor division under it. */
+static void test_civil_calendar(void **state)
+{
+	static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int64_t y = 1600, yy;
+	int m = 1, d = 1, mm, dd;
+
+	(void)state;
+	assert_int_equal(lt_days_from_civil(1970, 1, 1), 0);
+	assert_int_equal(lt_days_from_civil(1969, 12, 31), -1);
+	assert_int_equal(lt_days_from_civil(2000, 3, 1), 11017);
+	assert_int_equal(lt_days_from_civil(2000, 2, 29), 11016);
+	assert_int_equal(lt_days_from_civil(0, 3, 1), -719468);
+	assert_int_equal(lt_floor_div(-7, 2), -4);
+	assert_int_equal(lt_floor_div(7, -2), -4);
+	assert_int_equal(lt_floor_div(-8, 2), -4);
+	assert_int_equal(lt_floor_div(7, 2), 3);
+	for (int64_t z = lt_days_from_civil(1600, 1, 1);
+	     z < lt_days_from_civil(2400, 1, 1); z++) {
+		bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+		assert_int_equal(lt_days_from_civil(y, m, d), z);
+		lt_civil_from_days(z, &yy, &mm, &dd);
+		assert_int_equal(yy, y);
+		assert_int_equal(mm, m);
+		assert_int_equal(dd, d);
+		if (++d > dim[m - 1] + (m == 2 && leap)) {
+			d = 1;
+			if (++m > 12) {
+				m = 1;
+				y++;
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +324,7 @@ int main(void)
 		cmocka_unit_test(test_afile_commit_and_abort),
 		cmocka_unit_test(test_pool_runs_each_job_once),
 		cmocka_unit_test(test_scrub),
+		cmocka_unit_test(test_civil_calendar),
 	};
 	return cmocka_run_group_tests_name("util", tests, NULL, NULL);
 }
