@@ -620,7 +620,7 @@ void lt_profile_row(struct lt_profile *p, struct lt_matcher *m,
  * same outcome), a row's do not: taken row by row, every cell's loops
  * exit at other counts than the last cell's, and the branch predictor
  * misses; each column's memo and the shape slots of its detectors are
- * evicted by the next column's.  So rows are copied into a batch and
+ * evicted by the next column's.  So rows are gathered into a batch and
  * profiled one column at a time.  Every accumulator is per column, and
  * within a column the cells keep their order: the counts, sketches and
  * samples are those of lt_profile_row on each row (the caches the
@@ -658,10 +658,10 @@ void lt_profile_flush(struct lt_profile *p, struct lt_matcher *m,
 		struct col *c = &p->cols[i];
 
 		for (size_t r = 0; r < b->nrows; r++) {
-			const struct lt_field *f = &b->f[b->row[r] + i];
+			size_t at = b->row[r] + i;
 
-			if (b->row[r] + i < b->row[r + 1])
-				profile_cell(p, m, c, f->p, f->n);
+			if (at < b->row[r + 1])   /* row r has a cell i */
+				profile_cell(p, m, c, b->f[at].p, b->f[at].n);
 		}
 	}
 	b->nrows = b->ncells = b->nbytes = 0;
