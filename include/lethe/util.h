@@ -129,9 +129,9 @@ int lt_hexval(int c);
  * days_from_civil; any year, months 1-12), and back: the one calendar of
  * the project (dates of birth, retention ages, time zones). */
 int64_t lt_days_from_civil(int64_t y, int m, int d);
+void lt_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 /* a / b rounded toward minus infinity (b != 0). */
 int64_t lt_floor_div(int64_t a, int64_t b);
-void lt_civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 /* Replaces every occurrence of secret in the string s by "***" in place
  * (s never grows).  Secrets shorter than 3 bytes are left: they would mangle
  * every message and are not recognisable in one anyway.  The one password

@@ -166,14 +166,13 @@ static bool valid_date(int y, int mo, int d)
 	return d <= max;
 }
 
-
 /* The current UTC date, the one input of a validator that is not its
  * argument (a birth date cannot be in the future, whatever --now says
  * about retention).  Read once per process: every date of a scan is held
  * against the same day, and no validator calls time() per cell. */
 struct today {
-	long days;       /* since 1970-01-01 */
-	long oldest;     /* the day 120 years before (29 February: the 28th) */
+	int64_t days;    /* since 1970-01-01 */
+	int64_t oldest;  /* the day 120 years before (29 February: the 28th) */
 };
 static struct today today_v;
 static pthread_once_t today_once = PTHREAD_ONCE_INIT;
@@ -183,9 +182,9 @@ static void today_init(void)
 	int64_t y;
 	int m, d;
 
-	today_v.days = (long)(time(NULL) / 86400);
+	today_v.days = (int64_t)time(NULL) / 86400;
 	lt_civil_from_days(today_v.days, &y, &m, &d);
-	today_v.oldest = (long)lt_days_from_civil(y - 120, m, m == 2 && d == 29 ? 28 : d);
+	today_v.oldest = lt_days_from_civil(y - 120, m, m == 2 && d == 29 ? 28 : d);
 }
 
 static const struct today *today(void)
@@ -535,7 +534,7 @@ enum lt_valid lt_valid_kr_phone(const char *s, size_t n)
 	return kr_national_ok(nat) ? LT_VALID_OK : LT_VALID_NO;
 }
 
-/* ---- calendar helpers (dates of birth) and digit fields ---------------------- */
+/* ---- digit fields ------------------------------------------------------------ */
 
 /* Reads exactly k ASCII digits at s as a number; -1 when one is not. */
 static int num_at(const char *s, size_t k)
@@ -1684,7 +1683,7 @@ static int month_name(const char *s, size_t n)
 static bool birth_date_ok(int y, int m, int d)
 {
 	const struct today *t;
-	long day;
+	int64_t day;
 
 	if (y < 1800 || y > 9999 || !valid_date(y, m, d))
 		return false;
