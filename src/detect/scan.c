@@ -118,10 +118,12 @@ static bool in_block(const struct sink *s, const struct lt_field *f, size_t n)
 {
 	uintptr_t lo = (uintptr_t)s->lo, hi = (uintptr_t)s->hi;
 
+	if (!s->lo)
+		return false;   /* not parsed in place (lt_csv alone) */
 	for (size_t i = 0; i < n; i++)
 		if ((uintptr_t)f[i].p < lo || (uintptr_t)f[i].p + f[i].n >= hi)
 			return false;   /* >=: its NUL is in the block too */
-	return lo != 0;
+	return true;
 }
 
 static int on_record(void *ctx, const struct lt_field *f, size_t n,
@@ -704,8 +706,7 @@ void lt_scan_source(const struct lt_packset *ps, struct lt_matcher *const *m,
 				lt_profile_merge(main_sink.prof, ws[i].s.prof);
 				lt_profile_free(ws[i].s.prof);
 			}
-			if (ws[i].s.batch.bytes)
-				lt_rows_release(&ws[i].s.batch);
+			lt_rows_release(&ws[i].s.batch);   /* zeroed if unused */
 			main_sink.rows += ws[i].s.rows;
 			main_sink.ragged += ws[i].s.ragged;
 		}
