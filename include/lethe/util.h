@@ -98,6 +98,22 @@ static inline uint64_t lt_load64(const void *p)
 	return lt_load32(b) | (uint64_t)lt_load32(b + 4) << 32;
 }
 
+#if defined(__SSE2__) && defined(__x86_64__)
+#include <emmintrin.h>
+/* 0xff in each byte of v that lies in [lo, lo + span) (span <= 128), else
+ * 0: b - lo < span unsigned, as a signed compare after flipping the top
+ * bit (SSE2 has no unsigned byte compare).  The cell features and the
+ * canonical values share it. */
+static inline __m128i lt_in_range8(__m128i v, int lo, int span)
+{
+	const __m128i flip = _mm_set1_epi8(-128);
+
+	return _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8((char)lo)),
+					    flip),
+			      _mm_set1_epi8((char)(-128 + span)));
+}
+#endif
+
 #define LT_HLL_P 12
 #define LT_HLL_M (1u << LT_HLL_P)
 struct lt_hll {

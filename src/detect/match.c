@@ -404,19 +404,10 @@ static void trim_span(const char *s, size_t *a, size_t *b)
 /* Digit and letter bits (movemask order) of the 16 bytes in v. */
 static void class_bits(__m128i v, unsigned *digits, unsigned *letters)
 {
-	/* (b - lo) ^ 0x80 < -128 + span as signed bytes: b - lo < span
-	 * unsigned; letters folded to lower case first */
-	const __m128i flip = _mm_set1_epi8(-128);
-	__m128i d = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8('0')),
-						 flip),
-				   _mm_set1_epi8(-128 + 10));
-	__m128i l = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(
-					   _mm_or_si128(v, _mm_set1_epi8(0x20)),
-					   _mm_set1_epi8('a')), flip),
-				   _mm_set1_epi8(-128 + 26));
-
-	*digits = (unsigned)_mm_movemask_epi8(d);
-	*letters = (unsigned)_mm_movemask_epi8(l);
+	/* letters folded to lower case first */
+	*digits = (unsigned)_mm_movemask_epi8(lt_in_range8(v, '0', 10));
+	*letters = (unsigned)_mm_movemask_epi8(
+		lt_in_range8(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 26));
 }
 
 #endif

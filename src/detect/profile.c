@@ -23,10 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__) && defined(__x86_64__)
-#include <emmintrin.h>
-#endif
-
 #include "lethe/detect.h"
 
 /* Sample candidates: the SAMPLE_POOL values of smallest hash, of which
@@ -129,19 +125,10 @@ static void canon_init(void)
  * false when one is dropped. */
 static bool canon16(__m128i v, __m128i *out)
 {
-	const __m128i flip = _mm_set1_epi8(-128);
-	/* b - lo < span, unsigned, as signed compares after flipping */
-	__m128i dig = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8('0')),
-						   flip),
-				     _mm_set1_epi8(-128 + 10));
-	__m128i low = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8('a')),
-						   flip),
-				     _mm_set1_epi8(-128 + 26));
-	__m128i up = _mm_cmplt_epi8(_mm_xor_si128(_mm_sub_epi8(v, _mm_set1_epi8('A')),
-						  flip),
-				    _mm_set1_epi8(-128 + 26));
-	__m128i keep = _mm_or_si128(_mm_or_si128(dig, low),
-				    _mm_or_si128(up, _mm_cmplt_epi8(v, _mm_setzero_si128())));
+	__m128i low = lt_in_range8(v, 'a', 26);
+	__m128i keep = _mm_or_si128(_mm_or_si128(lt_in_range8(v, '0', 10), low),
+				    _mm_or_si128(lt_in_range8(v, 'A', 26),
+						 _mm_cmplt_epi8(v, _mm_setzero_si128())));
 
 	keep = _mm_or_si128(keep, _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('@')),
 					       _mm_cmpeq_epi8(v, _mm_set1_epi8('.'))));
