@@ -134,7 +134,7 @@ test: deps
 
 BENCH_BIN := build/bench/split_bench build/bench/inflate_bench
 
-build/bench/%: bench/%.c $(LIB_OBJ)
+build/bench/%: bench/%.c bench/benchutil.h $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  BENCH   $@"
 	$(Q)$(CC) $(OPT) $(CFLAGS_W) $(CPPFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS)

@@ -40,7 +40,8 @@
 #include <string.h>
 #include <time.h>
 
-#define BLOCK (4u << 20)
+#include "benchutil.h"
+
 #define MAXP 64 /* patterns; a cell's matches are a 64-bit mask */
 #define MAXCOL 256
 
@@ -54,25 +55,6 @@ static _Noreturn void die(const char *m)
 	exit(1);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Length of the block at p (n bytes left): up to the last '\n' within
- * BLOCK bytes; BLOCK if a line is longer than that. */
-static size_t cut(const char *p, size_t n)
-{
-	const char *nl;
-
-	if (n <= BLOCK)
-		return n;
-	nl = memrchr(p, '\n', BLOCK);
-	return nl ? (size_t)(nl - p) + 1 : BLOCK;
-}
 
 static void load_patterns(const char *path)
 {

@@ -20,8 +20,7 @@
 #include <time.h>
 
 #include "lethe/text.h"
-
-#define BLOCK (4u << 20)
+#include "benchutil.h"
 
 struct tally {
 	uint64_t records, fields, bytes;
@@ -41,25 +40,6 @@ static int on_record(void *ctx, const struct lt_field *f, size_t n,
 	return 0;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Block ends: after the last '\n' of each BLOCK bytes (no quoted newlines
- * in the benchmark file, so no quote tracking needed here). */
-static size_t cut(const char *p, size_t n)
-{
-	const char *nl;
-
-	if (n <= BLOCK)
-		return n;
-	nl = memrchr(p, '\n', BLOCK);
-	return nl ? (size_t)(nl - p) + 1 : n;
-}
 
 int main(int argc, char **argv)
 {
