@@ -98,6 +98,27 @@ static inline uint64_t lt_load64(const void *p)
 	return lt_load32(b) | (uint64_t)lt_load32(b + 4) << 32;
 }
 
+/* Bytes at..at+7 of p[0..n) (at < n) as a little-endian word, reading
+ * only p[0..n): those from n on are any of p's bytes (the caller masks
+ * them).  Near the end, a word that ends with p, shifted; a buffer under
+ * 8 bytes as two overlapping loads. */
+static inline uint64_t lt_word_at(const void *p, size_t n, size_t at)
+{
+	const unsigned char *u = p;
+	uint64_t w;
+
+	if (n - at >= 8)
+		return lt_load64(u + at);
+	if (n >= 8)
+		return lt_load64(u + n - 8) >> (8 * (8 - (n - at)));
+	if (n >= 4)
+		w = (uint64_t)lt_load32(u) | (uint64_t)lt_load32(u + n - 4) << (8 * (n - 4));
+	else
+		w = (uint64_t)u[0] | (uint64_t)u[n > 1] << 8 |
+		    (uint64_t)u[n > 2 ? 2 : 0] << 16;
+	return w >> (8 * at);
+}
+
 #if defined(__SSE2__) && defined(__x86_64__)
 #include <emmintrin.h>
 /* 0xff in each byte of v that lies in [lo, lo + span) (span <= 128), else

@@ -647,24 +647,6 @@ static struct shape_slot *slots_new(void)
 	return t;
 }
 
-/* Bytes 8w..8w+7 of u[0..end) as a word, byte 8w lowest; those from end
- * on are any of the cell's (the caller masks them).  Reads only the
- * cell's own bytes: the end of a cell as a word that ends with it. */
-static uint64_t cell_word(const unsigned char *u, size_t end, size_t w)
-{
-	size_t at = 8 * w;
-
-	if (end - at >= 8)
-		return lt_load64(u + at);
-	if (end >= 8)
-		return lt_load64(u + end - 8) >> (8 * (8 - (end - at)));
-	if (end >= 4)   /* two loads, overlapping in the middle */
-		return (uint64_t)lt_load32(u) |
-		       (uint64_t)lt_load32(u + end - 4) << (8 * (end - 4));
-	return (uint64_t)u[0] | (uint64_t)u[end > 1] << 8 |
-	       (uint64_t)u[end > 2 ? 2 : 0] << 16;
-}
-
 /* The cache slot for the shape of cell[0..end) searched from start, with
  * the shape written to key; *found when the slot holds that shape.  NULL
  * when the shape is not cached (unknown classes, a long cell, the cache
@@ -700,12 +682,12 @@ static struct shape_slot *shape_find(struct shape_cache *sc,
 		sc->slot = slots_new();
 	/* the shape in whole words, zero-padded, built in registers (byte
 	 * stores read back as words would stall) and hashed as it goes; each
-	 * word of the cell is read whole (cell_word), so its eight lookups
+	 * word of the cell is read whole (lt_word_at), so its eight lookups
 	 * are independent */
 	words = (end + 7) / 8;
 	for (size_t w = 0; w < words; w++) {
 		const uint8_t *S = rt->shape;
-		uint64_t q = cell_word(u, end, w);
+		uint64_t q = lt_word_at(u, end, 8 * w);
 		uint64_t x = (uint64_t)S[q & 255] | (uint64_t)S[q >> 8 & 255] << 8 |
 			     (uint64_t)S[q >> 16 & 255] << 16 |
 			     (uint64_t)S[q >> 24 & 255] << 24 |

@@ -650,20 +650,10 @@ static bool tok_sep(char c)
  * above it; reads only bytes of s[0..n). */
 static uint64_t part8(const char *s, size_t n, size_t at, size_t len)
 {
-	uint64_t w;
-
 	if (len == 0)
 		return 0;
-	if (at + 8 <= n)
-		w = lt_load64(s + at);
-	else if (n >= 8)   /* the word that ends with s */
-		w = lt_load64(s + n - 8) >> (8 * (at + 8 - n));
-	else {
-		w = 0;
-		for (size_t x = 0; x < len; x++)
-			w |= (uint64_t)(unsigned char)s[at + x] << (8 * x);
-	}
-	return len == 8 ? w : w & (((uint64_t)1 << (8 * len)) - 1);
+	return len == 8 ? lt_word_at(s, n, at)
+			: lt_word_at(s, n, at) & (((uint64_t)1 << (8 * len)) - 1);
 }
 
 /* ASCII upper-case letters of the eight bytes in w lower-cased, the
